@@ -1,0 +1,135 @@
+"""Vectorized text-to-type conversion of export cells (Arrow compute, no Python row loops).
+
+Each converter returns the typed array; a cell that had text but did not
+convert shows up as null there, which `first_bad_value` turns into a rejection
+naming the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
+_INT = r"^[+-]?\d+(\.0*)?$"
+_HMS = r"^(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d{1,2}(\.\d+)?)$"
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "id": pa.string(),
+    "text": pa.string(),
+    "month": pa.string(),
+    "int": pa.int64(),
+    "amount": pa.float64(),
+    "number": pa.float64(),
+    "rate": pa.float64(),
+    "seconds": pa.float64(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+    "date": pa.date32(),
+}
+
+
+def clean_text(cells: pa.Array, null_tokens: frozenset[str]) -> pa.Array:
+    """Trim and turn the exports' null tokens (-, --, 无, /, empty ...) into nulls."""
+    trimmed = pc.utf8_trim_whitespace(cells)
+    return pc.if_else(pc.is_in(trimmed, value_set=pa.array(sorted(null_tokens), pa.string())), None, trimmed)
+
+
+def _strip_id(cells: pa.Array) -> pa.Array:
+    """Undo `="123"`, a leading apostrophe or tab: ids are strings, every digit kept."""
+    unwrapped = pc.replace_substring_regex(cells, pattern=r'^="?(.*?)"?$', replacement=r"\1")
+    return pc.utf8_trim_whitespace(pc.replace_substring_regex(unwrapped, pattern=r"^'", replacement=""))
+
+
+def _numeric_text(cells: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(cells, pattern=r"[,，¥￥\s]", replacement="")
+
+
+def _parse_number(cells: pa.Array) -> pa.Array:
+    text = _numeric_text(cells)
+    valid = pc.match_substring_regex(text, _NUMBER)
+    return pc.cast(pc.if_else(valid, text, None), pa.float64())
+
+
+def _to_int(cells: pa.Array, unit: str | None) -> pa.Array:
+    text = _numeric_text(cells)
+    valid = pc.match_substring_regex(text, _INT)
+    whole = pc.replace_substring_regex(pc.if_else(valid, text, None), pattern=r"\.0*$", replacement="")
+    return pc.cast(whole, pa.int64())
+
+
+def _to_amount(cells: pa.Array, unit: str | None) -> pa.Array:
+    value = _parse_number(cells)
+    return pc.divide(value, 100.0) if unit == "分" else value
+
+
+def _to_number(cells: pa.Array, unit: str | None) -> pa.Array:
+    return _parse_number(cells)
+
+
+def _to_rate(cells: pa.Array, unit: str | None) -> pa.Array:
+    is_percent = pc.ends_with(cells, "%")
+    value = _parse_number(pc.replace_substring(cells, "%", ""))
+    return pc.if_else(is_percent, pc.divide(value, 100.0), value)
+
+
+def _to_seconds(cells: pa.Array, unit: str | None) -> pa.Array:
+    parts = pc.extract_regex(cells, _HMS)
+    clock = pc.add(
+        pc.add(
+            pc.multiply(pc.cast(pc.struct_field(parts, "h"), pa.float64()), 3600.0),
+            pc.multiply(pc.cast(pc.struct_field(parts, "m"), pa.float64()), 60.0),
+        ),
+        pc.cast(pc.struct_field(parts, "s"), pa.float64()),
+    )
+    return pc.coalesce(clock, _parse_number(cells))
+
+
+def _parse_wall_time(cells: pa.Array) -> pa.Array:
+    """`2026-11-24 09:30:00`, `2026/11/24 9:30` or `2026-11-24` as naive wall time."""
+    text = pc.replace_substring(pc.replace_substring(cells, "/", "-"), "T", " ")
+    parsed = [pc.strptime(text, format=f, unit="us", error_is_null=True) for f in TIMESTAMP_FORMATS]
+    return pc.coalesce(*parsed)
+
+
+def to_timestamp(cells: pa.Array, timezone: str) -> pa.Array:
+    """Shop-local wall time to an instant, so every warehouse reads the same moment."""
+    return pc.cast(pc.assume_timezone(_parse_wall_time(cells), timezone, ambiguous="earliest", nonexistent="earliest"),
+                   ARROW_TYPES["timestamp"])
+
+
+def _to_date(cells: pa.Array, unit: str | None) -> pa.Array:
+    return pc.cast(_parse_wall_time(cells), pa.date32())
+
+
+def _to_month(cells: pa.Array, unit: str | None) -> pa.Array:
+    parts = pc.extract_regex(pc.replace_substring(cells, "/", "-"), r"^(?P<y>\d{4})-(?P<m>\d{1,2})$")
+    month = pc.utf8_lpad(pc.struct_field(parts, "m"), width=2, padding="0")
+    return pc.binary_join_element_wise(pc.struct_field(parts, "y"), month, "-")
+
+
+def _as_is(cells: pa.Array, unit: str | None) -> pa.Array:
+    return cells
+
+
+CONVERTERS: dict[str, Callable[[pa.Array, str | None], pa.Array]] = {
+    "id": lambda cells, unit: _strip_id(cells),
+    "text": _as_is,
+    "int": _to_int,
+    "amount": _to_amount,
+    "number": _to_number,
+    "rate": _to_rate,
+    "seconds": _to_seconds,
+    "date": _to_date,
+    "month": _to_month,
+}
+
+
+def first_bad_value(cells: pa.Array, typed: pa.Array) -> int | None:
+    """Index of the first cell that had text but no value after conversion."""
+    bad = pc.and_(pc.is_valid(cells), pc.is_null(typed))
+    if not pc.any(bad).as_py():
+        return None
+    return pc.index(bad, True).as_py()

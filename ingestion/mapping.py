@@ -1,0 +1,197 @@
+"""Declarative export mappings: one YAML per platform export, onto the canonical raw schema.
+
+A platform quirk (a renamed header, a derived line id, a unit) is a change to
+`mappings/`, never a code branch. `kinds.yaml` holds the canonical columns and
+types per kind; `<platform>/<kind>.yaml` holds the headers of that export.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+MAPPINGS_DIR = Path(__file__).parent / "mappings"
+ERP = "erp"
+COLUMN_TYPES = {"id", "text", "int", "amount", "number", "rate", "seconds", "timestamp", "date", "month"}
+DERIVE_OPS = {"copy", "concat", "divide", "sum"}
+
+_UNIT_SUFFIX = re.compile(r"\((元|分)\)$")
+_FULLWIDTH = str.maketrans({"（": "(", "）": ")", "\u3000": " ", "\ufeff": None})
+
+
+def normalize_header(header: str) -> str:
+    """Compare headers the way a person reads them: no BOM, spaces or full-width parens."""
+    return re.sub(r"\s+", "", str(header).translate(_FULLWIDTH))
+
+
+def header_unit(header: str) -> str | None:
+    """The unit a header declares, `元` or `分`, if any."""
+    match = _UNIT_SUFFIX.search(normalize_header(header))
+    return match.group(1) if match else None
+
+
+def header_stem(header: str) -> str:
+    """A header without its unit suffix, so `收入金额(分)` matches an alias `收入金额(元)`."""
+    return _UNIT_SUFFIX.sub("", normalize_header(header))
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    name: str
+    type: str
+    headers: tuple[str, ...] = ()
+    required: bool = False
+    from_filename: tuple[str, ...] = ()
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class DerivedColumn:
+    name: str
+    type: str
+    op: str
+    inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExportMapping:
+    """How one platform export (or ERP file kind) lands as one raw table."""
+
+    platform: str  # a platform, or "erp"
+    kind: str
+    export: str
+    schema: dict[str, str]  # canonical column -> type, in table order
+    columns: dict[str, ColumnMapping]  # read from headers (canonical and input-only)
+    derived: dict[str, DerivedColumn]
+    null_tokens: frozenset[str]
+    source_path: Path
+    fingerprint: str = field(compare=False)
+
+    @property
+    def table_name(self) -> str:
+        return f"{self.platform}_{self.kind}"
+
+    @property
+    def is_erp(self) -> bool:
+        return self.platform == ERP
+
+    def header_aliases(self) -> set[str]:
+        return {header_stem(h) for c in self.columns.values() for h in c.headers}
+
+
+class MappingError(ValueError):
+    """A mapping file is inconsistent with the canonical schema."""
+
+
+def _read_yaml(path: Path) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def _resolve(path: Path) -> tuple[dict, list[Path]]:
+    """A mapping with its `extends` chain merged (the file itself wins)."""
+    spec = _read_yaml(path)
+    files = [path]
+    parent_ref = spec.pop("extends", None)
+    if parent_ref:
+        parent, parent_files = _resolve(MAPPINGS_DIR / parent_ref)
+        files = parent_files + files
+        merged_columns = {**parent.get("columns", {}), **spec.get("columns", {})}
+        merged_inputs = {**parent.get("inputs", {}), **spec.get("inputs", {})}
+        merged_derived = {**parent.get("derived", {}), **spec.get("derived", {})}
+        spec = {**parent, **spec, "columns": merged_columns, "inputs": merged_inputs, "derived": merged_derived}
+    return spec, files
+
+
+@cache
+def canonical_kinds() -> dict:
+    return _read_yaml(MAPPINGS_DIR / "kinds.yaml")
+
+
+def _build(platform: str, kind: str, path: Path) -> ExportMapping:
+    kinds = canonical_kinds()
+    schema = kinds["erp_kinds" if platform == ERP else "platform_kinds"][kind]
+    spec, files = _resolve(path)
+    where = f"{path.relative_to(MAPPINGS_DIR)}"
+
+    columns: dict[str, ColumnMapping] = {}
+    for name, col in (spec.get("columns") or {}).items():
+        if name not in schema:
+            raise MappingError(f"{where}: column {name!r} is not in the canonical {kind} schema")
+        columns[name] = _column(name, schema[name], col, where)
+    for name, col in (spec.get("inputs") or {}).items():
+        if name in schema:
+            raise MappingError(f"{where}: input {name!r} shadows a canonical column; map it under columns")
+        columns[name] = _column(name, col.get("type", "text"), col, where)
+
+    derived: dict[str, DerivedColumn] = {}
+    for name, rule in (spec.get("derived") or {}).items():
+        if name not in schema:
+            raise MappingError(f"{where}: derived column {name!r} is not in the canonical {kind} schema")
+        if name in columns:
+            raise MappingError(f"{where}: {name!r} is both read from a header and derived")
+        (op, args), = rule.items()
+        if op not in DERIVE_OPS:
+            raise MappingError(f"{where}: unknown derivation {op!r} for {name!r}")
+        inputs = (args,) if isinstance(args, str) else tuple(args)
+        missing = [i for i in inputs if i not in columns]
+        if missing:
+            raise MappingError(f"{where}: {name!r} derives from unmapped {missing}")
+        derived[name] = DerivedColumn(name, schema[name], op, inputs)
+
+    null_tokens = frozenset(kinds["null_tokens"]) | frozenset(spec.get("null_tokens", []))
+    digest = hashlib.sha256()
+    for file in [MAPPINGS_DIR / "kinds.yaml", *files]:
+        digest.update(file.read_bytes())
+    return ExportMapping(
+        platform=platform,
+        kind=kind,
+        export=spec.get("export", f"{platform} {kind}"),
+        schema=dict(schema),
+        columns=columns,
+        derived=derived,
+        null_tokens=null_tokens,
+        source_path=path,
+        fingerprint=digest.hexdigest()[:16],
+    )
+
+
+def _column(name: str, type_: str, col: dict, where: str) -> ColumnMapping:
+    if type_ not in COLUMN_TYPES:
+        raise MappingError(f"{where}: column {name!r} has unknown type {type_!r}")
+    headers = tuple(col.get("headers", ()))
+    if not headers:
+        raise MappingError(f"{where}: column {name!r} lists no headers")
+    return ColumnMapping(
+        name=name,
+        type=type_,
+        headers=headers,
+        required=bool(col.get("required", False)),
+        from_filename=tuple(col.get("from_filename", ())),
+        default=col.get("default"),
+    )
+
+
+def platforms() -> tuple[str, ...]:
+    return tuple(canonical_kinds()["platforms"])
+
+
+@cache
+def load_mappings() -> dict[str, ExportMapping]:
+    """Every export mapping, by raw table name (`taobao_orders`, `erp_products`, ...)."""
+    kinds = canonical_kinds()
+    found: dict[str, ExportMapping] = {}
+    for platform in (*kinds["platforms"], ERP):
+        kind_names = kinds["erp_kinds"] if platform == ERP else kinds["platform_kinds"]
+        for kind in kind_names:
+            path = MAPPINGS_DIR / platform / f"{kind}.yaml"
+            if not path.exists():
+                raise MappingError(f"no mapping for {platform}/{kind}: add {path.relative_to(MAPPINGS_DIR)}")
+            mapping = _build(platform, kind, path)
+            found[mapping.table_name] = mapping
+    return found

@@ -1,0 +1,150 @@
+"""Turn one export file into a canonical raw Arrow table, following its mapping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion.convert import ARROW_TYPES, CONVERTERS, clean_text, first_bad_value, to_timestamp
+from ingestion.files import RawSheet, RejectedFile, read_export
+from ingestion.mapping import ColumnMapping, ExportMapping, header_stem, header_unit
+
+LINEAGE_COLUMNS = ("_source_file", "_source_row", "_file_hash", "_file_mtime")
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """Where a file came from: becomes the lineage columns of every row it holds."""
+
+    path: Path
+    relative_path: str  # posix path below the landing folder; the file's identity
+    file_hash: str
+    mtime_ns: int
+    platform: str | None = None  # None for ERP files
+    shop_code: str | None = None
+    timezone: str = "Asia/Shanghai"
+
+
+def _match_headers(sheet: RawSheet, mapping: ExportMapping, file: str) -> dict[str, tuple[int, str]]:
+    """Canonical/input column -> (position, header) of the export column that feeds it."""
+    positions: dict[str, int] = {}
+    for position, header in enumerate(sheet.headers):
+        positions.setdefault(header_stem(header), position)
+    matched: dict[str, tuple[int, str]] = {}
+    missing: list[str] = []
+    for column in mapping.columns.values():
+        found = next((positions[header_stem(h)] for h in column.headers if header_stem(h) in positions), None)
+        if found is not None:
+            matched[column.name] = (found, sheet.headers[found])
+        elif column.required:
+            missing.append(f"{' / '.join(column.headers)} ({column.name})")
+    if missing:
+        raise RejectedFile(file, f"missing required column {', '.join(missing)}")
+    return matched
+
+
+def _convert(column: ColumnMapping, cells: pa.Array, header: str, context: FileContext, sheet: RawSheet) -> pa.Array:
+    if column.type == "timestamp":
+        typed = to_timestamp(cells, context.timezone)
+    else:
+        typed = CONVERTERS[column.type](cells, header_unit(header))
+    bad = first_bad_value(cells, typed)
+    if bad is not None:
+        value = cells[bad].as_py()
+        raise RejectedFile(
+            context.relative_path,
+            f"cannot read {value!r} as {column.type} ({column.name})",
+            row=sheet.file_row(bad),
+            column=header,
+        )
+    return typed
+
+
+def _repeat(value: str | None, length: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, pa.string()), length)
+
+
+def _from_filename(column: ColumnMapping, context: FileContext, length: int) -> pa.Array:
+    return _repeat(next((token for token in column.from_filename if token in context.path.name), column.default), length)
+
+
+def _derive(op: str, inputs: list[pa.Array]) -> pa.Array:
+    if op == "copy":
+        return inputs[0]
+    if op == "concat":
+        return pc.binary_join_element_wise(*inputs, "-")
+    if op == "divide":
+        numerator, denominator = (pc.cast(a, pa.float64()) for a in inputs)
+        return pc.if_else(pc.equal(denominator, 0.0), None, pc.divide(numerator, denominator))
+    if op == "sum":
+        present = pc.is_valid(inputs[0])
+        total = pc.fill_null(pc.cast(inputs[0], pa.float64()), 0.0)
+        for array in inputs[1:]:
+            present = pc.or_(present, pc.is_valid(array))
+            total = pc.add(total, pc.fill_null(pc.cast(array, pa.float64()), 0.0))
+        return pc.if_else(present, total, None)
+    raise ValueError(op)
+
+
+def _json_string(values: pa.Array) -> pa.Array:
+    escaped = values
+    for raw, replacement in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        escaped = pc.replace_substring(escaped, raw, replacement)
+    return pc.fill_null(pc.binary_join_element_wise('"', escaped, '"', ""), "null")
+
+
+def _extra_json(sheet: RawSheet, used_positions: set[int], cleaned: dict[int, pa.Array]) -> pa.Array | None:
+    """Export columns the mapping does not know, kept as one JSON object per row."""
+    members = []
+    for position, header in enumerate(sheet.headers):
+        if position in used_positions or not header:
+            continue
+        key = _json_string(pa.array([header], pa.string()))[0].as_py()
+        members.append(pc.binary_join_element_wise(f"{key}:", _json_string(cleaned[position]), ""))
+    if not members:
+        return None
+    joined = pc.binary_join_element_wise(*members, ",") if len(members) > 1 else members[0]
+    return pc.binary_join_element_wise("{", joined, "}", "")
+
+
+def parse_export(context: FileContext, mapping: ExportMapping) -> pa.Table:
+    """Read, map and type one file, or raise RejectedFile naming file, row and column."""
+    file = context.relative_path
+    sheet = read_export(context.path, file, mapping.header_aliases())
+    matched = _match_headers(sheet, mapping, file)
+    length = sheet.cells.num_rows
+    cleaned = {
+        position: clean_text(sheet.cells.column(position).combine_chunks(), mapping.null_tokens)
+        for position in range(len(sheet.headers))
+    }
+
+    values: dict[str, pa.Array] = {}
+    for column in mapping.columns.values():
+        if column.name in matched:
+            position, header = matched[column.name]
+            values[column.name] = _convert(column, cleaned[position], header, context, sheet)
+        elif column.from_filename or column.default is not None:
+            values[column.name] = _from_filename(column, context, length)
+    for derived in mapping.derived.values():
+        values[derived.name] = _derive(derived.op, [values[i] for i in derived.inputs])
+
+    arrays: dict[str, pa.Array] = {}
+    if not mapping.is_erp:
+        arrays["platform"] = _repeat(context.platform, length)
+        arrays["shop_code"] = _repeat(context.shop_code, length)
+    for name, type_ in mapping.schema.items():
+        arrow_type = ARROW_TYPES[type_]
+        arrays[name] = pc.cast(values[name], arrow_type) if name in values else pa.nulls(length, arrow_type)
+    extra = _extra_json(sheet, {position for position, _ in matched.values()}, cleaned)
+    arrays["_extra"] = extra if extra is not None else pa.nulls(length, pa.string())
+    arrays["_source_file"] = _repeat(file, length)
+    arrays["_source_row"] = sheet.row_numbers
+    arrays["_file_hash"] = _repeat(context.file_hash, length)
+    arrays["_file_mtime"] = pa.repeat(pa.scalar(context.mtime_ns // 1000, ARROW_TYPES["timestamp"]), length)
+    schema = pa.schema(
+        [pa.field(name, array.type, nullable=name != "_source_file") for name, array in arrays.items()]
+    )
+    return pa.Table.from_arrays(list(arrays.values()), schema=schema)
