@@ -1,0 +1,16 @@
+"""Landing files to raw warehouse tables with dlt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingestion.pipeline import landing_pipeline
+from ingestion.source import IngestReport, landing_source
+
+
+def load_landing(landing: Path, warehouse: Path, quarantine_dir: Path, working_dir: Path) -> IngestReport:
+    """Load a landing folder without Dagster (tests, benchmarks); Dagster runs the same source."""
+    report = IngestReport()
+    pipeline = landing_pipeline(warehouse, working_dir)
+    pipeline.run(landing_source(str(landing), str(quarantine_dir), report=report)).raise_on_failed_jobs()
+    return report

@@ -12,7 +12,19 @@ from ingestion.convert import ARROW_TYPES, CONVERTERS, clean_text, first_bad_val
 from ingestion.files import RawSheet, RejectedFile, read_export
 from ingestion.mapping import ColumnMapping, ExportMapping, header_stem, header_unit
 
-LINEAGE_COLUMNS = ("_source_file", "_source_row", "_file_hash", "_file_mtime")
+
+def raw_arrow_schema(mapping: ExportMapping) -> pa.Schema:
+    """The raw table's columns: shop lineage, canonical columns, unmapped export columns, file lineage."""
+    shop = [("platform", pa.string()), ("shop_code", pa.string())] if not mapping.is_erp else []
+    canonical = [(name, ARROW_TYPES[type_]) for name, type_ in mapping.schema.items()]
+    lineage = [
+        ("_extra", pa.string()),  # JSON object of the export's columns the mapping does not name
+        pa.field("_source_file", pa.string(), nullable=False),
+        ("_source_row", pa.int64()),
+        ("_file_hash", pa.string()),
+        ("_file_mtime", ARROW_TYPES["timestamp"]),
+    ]
+    return pa.schema([*shop, *canonical, *lineage])
 
 
 @dataclass(frozen=True)
@@ -144,7 +156,5 @@ def parse_export(context: FileContext, mapping: ExportMapping) -> pa.Table:
     arrays["_source_row"] = sheet.row_numbers
     arrays["_file_hash"] = _repeat(context.file_hash, length)
     arrays["_file_mtime"] = pa.repeat(pa.scalar(context.mtime_ns // 1000, ARROW_TYPES["timestamp"]), length)
-    schema = pa.schema(
-        [pa.field(name, array.type, nullable=name != "_source_file") for name, array in arrays.items()]
-    )
-    return pa.Table.from_arrays(list(arrays.values()), schema=schema)
+    schema = raw_arrow_schema(mapping)
+    return pa.Table.from_arrays([arrays[name] for name in schema.names], schema=schema)

@@ -23,7 +23,7 @@ from dlt.extract.resource import DltResource
 from ingestion.files import RejectedFile
 from ingestion.landing import SHOPS_FILE, LandingFile, LandingScan, file_sha256, quarantine, scan_landing
 from ingestion.mapping import ExportMapping, load_mappings, platforms
-from ingestion.parse import FileContext, parse_export
+from ingestion.parse import FileContext, parse_export, raw_arrow_schema
 
 LEDGER_TABLE = "ingest_files"
 SHOPS_TABLE = "shops"
@@ -88,9 +88,10 @@ def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | 
     }
 
 
-def _to_ledger(row: dict):
+def _to_ledger(*rows: dict):
+    """Route outcome rows to the ledger table from inside any resource."""
     return dlt.mark.with_hints(
-        pa.Table.from_pylist([row], schema=LEDGER_SCHEMA), dlt.mark.make_hints(table_name=LEDGER_TABLE), create_table_variant=True
+        pa.Table.from_pylist(list(rows), schema=LEDGER_SCHEMA), dlt.mark.make_hints(table_name=LEDGER_TABLE), create_table_variant=True
     )
 
 
@@ -100,6 +101,7 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], qu
         seen: dict[str, list] = dlt.current.resource_state().setdefault("files", {})
         loaded_hashes = {entry[0]: path for path, entry in seen.items() if entry[4] == "loaded"}
         current = scan()
+        yield raw_arrow_schema(mapping).empty_table()  # the table exists even before its first file
         for file in current.files_for(mapping.table_name):
             size, mtime_ns = file.stat()
             previous = seen.get(file.relative_path)
@@ -155,6 +157,7 @@ def _shops_resource(scan: Callable[[], LandingScan], quarantine_dir: Path, repor
 
     def load_shops() -> Iterator:
         current = scan()
+        yield _to_ledger()  # the ledger exists even before the first file
         yield pa.Table.from_pylist(
             [{**vars(shop), "_source_file": SHOPS_FILE} for shop in current.shops.values()], schema=SHOPS_SCHEMA
         )
