@@ -2,7 +2,7 @@
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
-export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
 .PHONY: install demo test ui bench-ingest clean
 
@@ -29,4 +29,4 @@ bench-ingest: install
 	$(BIN)/python bench/bench_ingest.py
 
 clean:
-	rm -rf data .dagster_home
+	rm -rf data && git clean -fdXq dagster_home

@@ -1,0 +1,11 @@
+"""Jobs that span domains."""
+
+import dagster as dg
+
+BUILD_EVERYTHING = "build_everything"
+
+build_everything_job = dg.define_asset_job(
+    BUILD_EVERYTHING,
+    selection=dg.AssetSelection.all(),
+    description="Land new export files, then build everything downstream of them.",
+)

@@ -1,0 +1,89 @@
+"""Raw tables: one Dagster asset per table the landing source loads (dagster-dlt)."""
+
+
+from collections.abc import Iterator
+from functools import cache
+
+import dagster as dg
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt.translator import DltResourceTranslatorData
+
+from ecomops.settings import get_settings
+from ingestion.mapping import load_mappings
+from ingestion.pipeline import RAW_DATASET, landing_pipeline
+from ingestion.source import SHOPS_TABLE, IngestReport, landing_source
+from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
+
+RAW_GROUP = "raw"
+
+
+class RawTableTranslator(DagsterDltTranslator):
+    """Asset key `raw/<table>`: the key dbt's `source('raw', <table>)` resolves to."""
+
+    def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
+        table = data.resource.name
+        mapping = load_mappings().get(table)
+        description = (
+            f"{mapping.export} files from the landing folder ({mapping.source_path.parent.name}/{mapping.source_path.name})"
+            if mapping else "Shops registered in the landing folder's shops.yaml"
+        )
+        return super().get_asset_spec(data).replace_attributes(
+            key=dg.AssetKey([RAW_DATASET, table]),
+            deps=[],
+            group_name=RAW_GROUP,
+            description=description,
+            kinds={"dlt", "duckdb"},
+            tags={"platform": mapping.platform} if mapping else {},
+        )
+
+
+@cache
+def _definition_pipeline():
+    """The pipeline the asset specs are built from; each run builds its own from the resource's paths."""
+    settings = get_settings()
+    return landing_pipeline(settings.warehouse, settings.dlt_working_dir)
+
+
+def _file_outcomes_metadata(report: IngestReport, table: str) -> dict:
+    outcomes = report.for_table(table)
+    rejected = [o for o in outcomes if o["status"] == "rejected"]
+    metadata = {
+        "files_loaded": sum(o["status"] == "loaded" for o in outcomes),
+        "files_duplicate": sum(o["status"] == "duplicate" for o in outcomes),
+        "files_rejected": len(rejected),
+    }
+    if rejected:
+        metadata["rejected_files"] = dg.MetadataValue.md("\n".join(f"- {o['reason']}" for o in rejected))
+    return metadata
+
+
+@dlt_assets(
+    dlt_source=landing_source(),
+    dlt_pipeline=_definition_pipeline(),
+    name="landing_files",
+    dagster_dlt_translator=RawTableTranslator(),
+    pool=WAREHOUSE_POOL,
+)
+def raw_tables(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource) -> Iterator:
+    """Parse new or changed landing files and merge them into the raw tables."""
+    settings = warehouse.settings
+    report = IngestReport()
+    source = landing_source(str(settings.landing), str(settings.quarantine), report=report)
+    results = list(dlt.run(context, dlt_source=source, dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir)))
+    counts = warehouse.row_counts(RAW_DATASET)
+    for outcome in report.rejected():
+        context.log.warning(f"rejected {outcome['reason']}")
+    for result in results:
+        table = result.asset_key.path[-1]
+        yield dg.MaterializeResult(
+            asset_key=result.asset_key,
+            metadata={
+                **(result.metadata or {}),
+                **_file_outcomes_metadata(report, table),
+                "dagster/row_count": counts.get(table, 0),
+            },
+        )
+    context.log.info(
+        f"{len(report.outcomes)} files processed, {len(report.rejected())} rejected; "
+        f"raw shops table: {counts.get(SHOPS_TABLE, 0)} shops"
+    )
