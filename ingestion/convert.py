@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
 _INT = r"^[+-]?\d+(\.0*)?$"
-_HMS = r"^(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d{1,2}(\.\d+)?)$"
+_HMS = r"^(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "id": pa.string(),

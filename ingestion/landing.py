@@ -81,7 +81,7 @@ class LandingFile:
 
 @dataclass
 class LandingScan:
-    """Every export file below a landing folder, sorted, grouped by the raw table it feeds."""
+    """Every export file below a landing folder, grouped by the raw table it feeds, oldest first."""
 
     root: Path
     shops: dict[str, Shop]
@@ -122,6 +122,8 @@ def scan_landing(landing: Path, mappings: dict[str, ExportMapping], platforms: t
         elif shop_code is not None and shops[shop_code].platform != platform:
             problem = f"shop {shop_code!r} is registered as a {shops[shop_code].platform} shop, not {platform}"
         by_table[table].append(LandingFile(path, relative.as_posix(), table, None if platform == ERP else platform, shop_code, problem))
+    for files in by_table.values():  # first delivered first: an earlier copy wins over a re-delivery
+        files.sort(key=lambda f: (f.path.stat().st_mtime_ns, f.relative_path))
     return LandingScan(landing, shops, dict(by_table), misplaced)
 
 

@@ -1,0 +1,91 @@
+"""Shared fixtures: small landing folders written by the tests, loaded into real DuckDB files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlsxwriter
+
+from ingestion import load_landing
+from ingestion.source import IngestReport
+
+SHOPS_YAML = """\
+shops:
+  - {shop_code: tb01, platform: taobao, shop_name: 示例淘宝店}
+  - {shop_code: tm01, platform: tmall, shop_name: 示例天猫店}
+  - {shop_code: jd01, platform: jd, shop_name: 示例京东店}
+  - {shop_code: pdd01, platform: pdd, shop_name: 示例拼多多店}
+  - {shop_code: dy01, platform: douyin, shop_name: 示例抖音小店, timezone: Asia/Shanghai}
+"""
+
+
+def csv_bytes(rows: list[list[str]], encoding: str = "utf-8", title_lines: list[str] = ()) -> bytes:
+    buffer = io.StringIO()
+    for line in title_lines:
+        buffer.write(line + "\n")
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+class Landing:
+    """A landing folder under construction, plus the warehouse it loads into."""
+
+    def __init__(self, root: Path):
+        self.root = root / "landing"
+        self.warehouse = root / "warehouse.duckdb"
+        self.quarantine = root / "quarantine"
+        self.working_dir = root / ".dlt"
+        self.root.mkdir(parents=True)
+        (self.root / "shops.yaml").write_text(SHOPS_YAML, encoding="utf-8")
+
+    def write(self, relative: str, content: bytes) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        return path
+
+    def write_csv(self, relative: str, rows: list[list[str]], encoding: str = "utf-8", title_lines: list[str] = ()) -> Path:
+        return self.write(relative, csv_bytes(rows, encoding, title_lines))
+
+    def write_xlsx(self, relative: str, rows: list[list[object]]) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with xlsxwriter.Workbook(str(path), {"constant_memory": True}) as book:
+            sheet = book.add_worksheet()
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    sheet.write(r, c, value)
+        return path
+
+    def load(self) -> IngestReport:
+        return load_landing(self.root, self.warehouse, self.quarantine, self.working_dir)
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def count(self, table: str) -> int:
+        return self.query(f"select count(*) from raw.{table}")[0][0]
+
+    def ledger(self, relative: str) -> dict:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            cursor = con.execute("select * from raw.ingest_files where _source_file = ?", [relative])
+            names = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+        assert len(rows) == 1, f"expected one ledger row for {relative}, got {rows}"
+        return dict(zip(names, rows[0]))
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Landing:
+    return Landing(tmp_path)
+
+
+@pytest.fixture
+def make_landing(tmp_path: Path) -> Callable[[str], Landing]:
+    return lambda name: Landing(tmp_path / name)
