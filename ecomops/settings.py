@@ -6,12 +6,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingestion.mapping import PACKAGED_MAPPINGS
+
 
 @dataclass(frozen=True)
 class Settings:
     landing: Path
     warehouse: Path
     quarantine: Path
+    mappings: Path
 
     @property
     def dlt_working_dir(self) -> Path:
@@ -24,4 +27,5 @@ def get_settings() -> Settings:
         landing=Path(os.environ.get("ECOMOPS_LANDING", "data/landing")),
         warehouse=Path(os.environ.get("ECOMOPS_WAREHOUSE", "data/warehouse.duckdb")),
         quarantine=Path(os.environ.get("ECOMOPS_QUARANTINE", "data/quarantine")),
+        mappings=Path(os.environ.get("ECOMOPS_MAPPINGS", PACKAGED_MAPPINGS)),
     )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingestion.mapping import PACKAGED_MAPPINGS
 from ingestion.pipeline import landing_pipeline
 from ingestion.source import IngestReport, landing_source
 
 
-def load_landing(landing: Path, warehouse: Path, quarantine_dir: Path, working_dir: Path) -> IngestReport:
+def load_landing(landing: Path, warehouse: Path, quarantine_dir: Path, working_dir: Path,
+                 mappings_dir: Path = PACKAGED_MAPPINGS) -> IngestReport:
     """Load a landing folder without Dagster (tests, benchmarks); Dagster runs the same source."""
     report = IngestReport()
     pipeline = landing_pipeline(warehouse, working_dir)
-    pipeline.run(landing_source(str(landing), str(quarantine_dir), report=report)).raise_on_failed_jobs()
+    source = landing_source(str(landing), str(quarantine_dir), str(mappings_dir), report=report)
+    pipeline.run(source).raise_on_failed_jobs()
     return report

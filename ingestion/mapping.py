@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-MAPPINGS_DIR = Path(__file__).parent / "mappings"
+PACKAGED_MAPPINGS = Path(__file__).parent / "mappings"
 ERP = "erp"
 COLUMN_TYPES = {"id", "text", "int", "amount", "number", "rate", "seconds", "timestamp", "date", "month"}
 DERIVE_OPS = {"copy", "concat", "divide", "sum"}
@@ -93,13 +93,13 @@ def _read_yaml(path: Path) -> dict:
         return yaml.safe_load(handle) or {}
 
 
-def _resolve(path: Path) -> tuple[dict, list[Path]]:
+def _resolve(root: Path, path: Path) -> tuple[dict, list[Path]]:
     """A mapping with its `extends` chain merged (the file itself wins)."""
     spec = _read_yaml(path)
     files = [path]
     parent_ref = spec.pop("extends", None)
     if parent_ref:
-        parent, parent_files = _resolve(MAPPINGS_DIR / parent_ref)
+        parent, parent_files = _resolve(root, root / parent_ref)
         files = parent_files + files
         merged_columns = {**parent.get("columns", {}), **spec.get("columns", {})}
         merged_inputs = {**parent.get("inputs", {}), **spec.get("inputs", {})}
@@ -108,16 +108,10 @@ def _resolve(path: Path) -> tuple[dict, list[Path]]:
     return spec, files
 
 
-@cache
-def canonical_kinds() -> dict:
-    return _read_yaml(MAPPINGS_DIR / "kinds.yaml")
-
-
-def _build(platform: str, kind: str, path: Path) -> ExportMapping:
-    kinds = canonical_kinds()
+def _build(root: Path, kinds: dict, platform: str, kind: str, path: Path) -> ExportMapping:
     schema = kinds["erp_kinds" if platform == ERP else "platform_kinds"][kind]
-    spec, files = _resolve(path)
-    where = f"{path.relative_to(MAPPINGS_DIR)}"
+    spec, files = _resolve(root, path)
+    where = f"{path.relative_to(root)}"
 
     columns: dict[str, ColumnMapping] = {}
     for name, col in (spec.get("columns") or {}).items():
@@ -146,7 +140,7 @@ def _build(platform: str, kind: str, path: Path) -> ExportMapping:
 
     null_tokens = frozenset(kinds["null_tokens"]) | frozenset(spec.get("null_tokens", []))
     digest = hashlib.sha256()
-    for file in [MAPPINGS_DIR / "kinds.yaml", *files]:
+    for file in [root / "kinds.yaml", *files]:
         digest.update(file.read_bytes())
     return ExportMapping(
         platform=platform,
@@ -177,21 +171,26 @@ def _column(name: str, type_: str, col: dict, where: str) -> ColumnMapping:
     )
 
 
-def platforms() -> tuple[str, ...]:
-    return tuple(canonical_kinds()["platforms"])
+@dataclass(frozen=True)
+class MappingSet:
+    """All export mappings of one mappings folder, by raw table name (`taobao_orders`, `erp_products`, ...)."""
+
+    root: Path
+    platforms: tuple[str, ...]
+    by_table: dict[str, ExportMapping]
 
 
 @cache
-def load_mappings() -> dict[str, ExportMapping]:
-    """Every export mapping, by raw table name (`taobao_orders`, `erp_products`, ...)."""
-    kinds = canonical_kinds()
-    found: dict[str, ExportMapping] = {}
-    for platform in (*kinds["platforms"], ERP):
-        kind_names = kinds["erp_kinds"] if platform == ERP else kinds["platform_kinds"]
-        for kind in kind_names:
-            path = MAPPINGS_DIR / platform / f"{kind}.yaml"
+def load_mappings(root: Path = PACKAGED_MAPPINGS) -> MappingSet:
+    """Read and check a mappings folder: every kind of every platform in kinds.yaml needs its file."""
+    kinds = _read_yaml(root / "kinds.yaml")
+    platform_names = tuple(kinds["platforms"])
+    by_table: dict[str, ExportMapping] = {}
+    for platform in (*platform_names, ERP):
+        for kind in kinds["erp_kinds" if platform == ERP else "platform_kinds"]:
+            path = root / platform / f"{kind}.yaml"
             if not path.exists():
-                raise MappingError(f"no mapping for {platform}/{kind}: add {path.relative_to(MAPPINGS_DIR)}")
-            mapping = _build(platform, kind, path)
-            found[mapping.table_name] = mapping
-    return found
+                raise MappingError(f"no mapping for {platform}/{kind}: add {path.relative_to(root)}")
+            mapping = _build(root, kinds, platform, kind, path)
+            by_table[mapping.table_name] = mapping
+    return MappingSet(root, platform_names, by_table)

@@ -22,7 +22,7 @@ from dlt.extract.resource import DltResource
 
 from ingestion.files import RejectedFile
 from ingestion.landing import SHOPS_FILE, LandingFile, LandingScan, file_sha256, quarantine, scan_landing
-from ingestion.mapping import ExportMapping, load_mappings, platforms
+from ingestion.mapping import PACKAGED_MAPPINGS, ExportMapping, load_mappings
 from ingestion.parse import FileContext, parse_export, raw_arrow_schema
 
 LEDGER_TABLE = "ingest_files"
@@ -173,21 +173,16 @@ def _shops_resource(scan: Callable[[], LandingScan], quarantine_dir: Path, repor
 
 @dlt.source(name="landing", max_table_nesting=0)
 def landing_source(landing: str = "data/landing", quarantine_dir: str = "data/quarantine",
-                   report: IngestReport | None = None):
+                   mappings_dir: str = str(PACKAGED_MAPPINGS), report: IngestReport | None = None):
     """Every raw table of a landing folder. The folder is scanned once, when the run starts extracting."""
     landing_path, quarantine_path = Path(landing), Path(quarantine_dir)
     report = report if report is not None else IngestReport()
-    mappings = load_mappings()
+    mappings = load_mappings(Path(mappings_dir))
 
     @cache
     def scan() -> LandingScan:
-        return scan_landing(landing_path, mappings, platforms())
+        return scan_landing(landing_path, mappings.by_table, mappings.platforms)
 
     return [_shops_resource(scan, quarantine_path, report)] + [
-        _export_resource(mapping, scan, quarantine_path, report) for mapping in mappings.values()
+        _export_resource(mapping, scan, quarantine_path, report) for mapping in mappings.by_table.values()
     ]
-
-
-def raw_table_names() -> list[str]:
-    """The raw tables the source lands, in the order its resources run."""
-    return [SHOPS_TABLE, *load_mappings()]

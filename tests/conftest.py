@@ -12,6 +12,7 @@ import pytest
 import xlsxwriter
 
 from ingestion import load_landing
+from ingestion.mapping import PACKAGED_MAPPINGS
 from ingestion.source import IngestReport
 
 SHOPS_YAML = """\
@@ -62,8 +63,8 @@ class Landing:
                     sheet.write(r, c, value)
         return path
 
-    def load(self) -> IngestReport:
-        return load_landing(self.root, self.warehouse, self.quarantine, self.working_dir)
+    def load(self, mappings_dir: Path = PACKAGED_MAPPINGS) -> IngestReport:
+        return load_landing(self.root, self.warehouse, self.quarantine, self.working_dir, mappings_dir)
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.warehouse), read_only=True) as con:

@@ -7,7 +7,7 @@ import pytest
 from dagster_dlt import DagsterDltResource
 
 from ecomops.cli import main
-from ingestion.mapping import load_mappings
+from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
 from orchestration.definitions import defs
 from orchestration.landing.assets import raw_tables
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -26,7 +26,7 @@ def test_definitions_load_with_one_raw_asset_per_table_in_the_writer_pool():
     definitions = defs()
     dg.Definitions.validate_loadable(definitions)
     keys = set(definitions.resolve_all_asset_keys())
-    expected = {dg.AssetKey(["raw", table]) for table in [*load_mappings(), "shops"]}
+    expected = {dg.AssetKey(["raw", table]) for table in [*load_mappings().by_table, "shops"]}
     assert expected <= keys
     assets_def = definitions.resolve_assets_def(dg.AssetKey(["raw", "taobao_orders"]))
     assert assets_def.node_def.pool == WAREHOUSE_POOL
@@ -36,7 +36,8 @@ def test_definitions_load_with_one_raw_asset_per_table_in_the_writer_pool():
 def test_materializing_raw_assets_reports_rows_and_rejections(landing):
     landing.write_csv("taobao/tb01/orders/good.csv", [TAOBAO_HEADER, taobao_line(), taobao_line(line="2")])
     landing.write_csv("taobao/tb01/orders/bad.csv", [TAOBAO_HEADER, taobao_line(order_amount="abc")])
-    warehouse = WarehouseResource(landing=str(landing.root), warehouse=str(landing.warehouse), quarantine=str(landing.quarantine))
+    warehouse = WarehouseResource(landing=str(landing.root), warehouse=str(landing.warehouse),
+                                  quarantine=str(landing.quarantine), mappings=str(PACKAGED_MAPPINGS))
     result = dg.materialize(
         [raw_tables], resources={"dlt": DagsterDltResource(), "warehouse": warehouse}, instance=dg.DagsterInstance.ephemeral()
     )
@@ -46,7 +47,7 @@ def test_materializing_raw_assets_reports_rows_and_rejections(landing):
     assert orders["dagster/row_count"].value == 2
     assert orders["files_loaded"].value == 1 and orders["files_rejected"].value == 1
     assert "bad.csv, row 2, column 买家实际支付金额" in orders["rejected_files"].value
-    assert len(by_key) == len(load_mappings()) + 1
+    assert len(by_key) == len(load_mappings().by_table) + 1
     assert landing.count("taobao_orders") == 2
 
 

@@ -22,7 +22,7 @@ class RawTableTranslator(DagsterDltTranslator):
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         table = data.resource.name
-        mapping = load_mappings().get(table)
+        mapping = load_mappings(get_settings().mappings).by_table.get(table)
         description = (
             f"{mapping.export} files from the landing folder ({mapping.source_path.parent.name}/{mapping.source_path.name})"
             if mapping else "Shops registered in the landing folder's shops.yaml"
@@ -58,7 +58,7 @@ def _file_outcomes_metadata(report: IngestReport, table: str) -> dict:
 
 
 @dlt_assets(
-    dlt_source=landing_source(),
+    dlt_source=landing_source(mappings_dir=str(get_settings().mappings)),
     dlt_pipeline=_definition_pipeline(),
     name="landing_files",
     dagster_dlt_translator=RawTableTranslator(),
@@ -68,7 +68,7 @@ def raw_tables(context: dg.AssetExecutionContext, dlt: DagsterDltResource, wareh
     """Parse new or changed landing files and merge them into the raw tables."""
     settings = warehouse.settings
     report = IngestReport()
-    source = landing_source(str(settings.landing), str(settings.quarantine), report=report)
+    source = landing_source(str(settings.landing), str(settings.quarantine), str(settings.mappings), report=report)
     results = list(dlt.run(context, dlt_source=source, dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir)))
     counts = warehouse.row_counts(RAW_DATASET)
     for outcome in report.rejected():

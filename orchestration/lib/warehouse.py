@@ -22,15 +22,18 @@ class WarehouseResource(dg.ConfigurableResource):
     landing: str
     warehouse: str
     quarantine: str
+    mappings: str
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
         settings = settings or get_settings()
-        return cls(landing=str(settings.landing), warehouse=str(settings.warehouse), quarantine=str(settings.quarantine))
+        return cls(landing=str(settings.landing), warehouse=str(settings.warehouse),
+                   quarantine=str(settings.quarantine), mappings=str(settings.mappings))
 
     @property
     def settings(self) -> Settings:
-        return Settings(landing=Path(self.landing), warehouse=Path(self.warehouse), quarantine=Path(self.quarantine))
+        return Settings(landing=Path(self.landing), warehouse=Path(self.warehouse),
+                        quarantine=Path(self.quarantine), mappings=Path(self.mappings))
 
     def row_counts(self, schema: str) -> dict[str, int]:
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""

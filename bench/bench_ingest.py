@@ -1,0 +1,105 @@
+"""Benchmark: generate a landing, ingest it, and compare with plain DuckDB read_csv on the same CSV files.
+
+The figure that matters is the ratio measured in one run on one machine:
+DuckDB rows/s ÷ ingest rows/s (aim: under 5). DuckDB reads every CSV as text
+(non-UTF-8 files as latin-1, so it does the same byte work without decoding),
+with the header row found the same way ingestion finds it; it does no typing,
+null tokens, mapping, lineage, hashing or merging, so it is a floor, not a peer.
+
+    python bench/bench_ingest.py [--shops 10] [--days 60] [--out bench/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from ecomops.demo_data import generate
+from ingestion import load_landing
+from ingestion.files import HEADER_SEARCH_ROWS, find_header
+from ingestion.mapping import load_mappings
+
+
+def _csv_files(landing: Path) -> list[tuple[Path, str]]:
+    mappings = load_mappings().by_table
+    files = []
+    for path in sorted(landing.rglob("*.csv")):
+        parts = path.relative_to(landing).parts
+        table = f"{parts[0]}_{parts[1]}" if parts[0] == "erp" else f"{parts[0]}_{parts[2]}"
+        if table in mappings:
+            files.append((path, table))
+    return files
+
+
+def _header_skip(path: Path, aliases: set[str]) -> tuple[int, str]:
+    """Lines above the header, and the encoding DuckDB should read the file with."""
+    head = path.read_bytes()[: 64 * 1024]
+    try:
+        text, encoding = head.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3:  # only the 64 KiB cut split a character
+            text, encoding = head[: exc.start].decode("utf-8-sig"), "utf-8"
+        else:
+            text, encoding = head.decode("gb18030", errors="replace"), "latin-1"
+    rows = [next(csv.reader([line]), []) for line in text.splitlines()[:HEADER_SEARCH_ROWS]]
+    index, _ = find_header(rows, aliases, str(path))
+    return index, encoding
+
+
+def duckdb_baseline(landing: Path, database: Path) -> tuple[int, float]:
+    mappings = load_mappings().by_table
+    plans = [(path, _header_skip(path, mappings[table].header_aliases())) for path, table in _csv_files(landing)]
+    started = time.perf_counter()
+    rows = 0
+    with duckdb.connect(str(database)) as con:
+        for number, (path, (skip, encoding)) in enumerate(plans):
+            con.execute(
+                f"create table t{number} as select * from read_csv(?, all_varchar = true, header = true, "
+                f"skip = {skip}, encoding = '{encoding}', null_padding = true, strict_mode = false)",
+                [str(path)],
+            )
+            rows += con.execute(f"select count(*) from t{number}").fetchall()[0][0]
+    return rows, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shops", type=int, default=10)
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--out", default="bench/out")
+    args = parser.parse_args()
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+    landing = out / "landing"
+
+    started = time.perf_counter()
+    generate(landing, shops=args.shops, days=args.days)
+    generate_s = time.perf_counter() - started
+    size_mb = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file()) / 1e6
+
+    started = time.perf_counter()
+    report = load_landing(landing, out / "warehouse.duckdb", out / "quarantine", out / ".dlt")
+    ingest_s = time.perf_counter() - started
+    ingest_rows = sum(o["rows"] for o in report.outcomes)
+
+    started = time.perf_counter()
+    rerun = load_landing(landing, out / "warehouse.duckdb", out / "quarantine", out / ".dlt")
+    rerun_s = time.perf_counter() - started
+
+    csv_rows, duckdb_s = duckdb_baseline(landing, out / "baseline.duckdb")
+    ingest_rate, duckdb_rate = ingest_rows / ingest_s, csv_rows / duckdb_s
+    print(f"size: --shops {args.shops} --days {args.days}: {len(report.outcomes)} files, {size_mb:.0f} MB, {ingest_rows:,} rows")
+    print(f"generate:           {generate_s:8.1f} s")
+    print(f"ingest (dlt):       {ingest_s:8.1f} s  {ingest_rate:12,.0f} rows/s  ({len(report.rejected())} files rejected)")
+    print(f"rerun, no changes:  {rerun_s:8.1f} s  ({len(rerun.outcomes)} files parsed)")
+    print(f"plain DuckDB CSV:   {duckdb_s:8.1f} s  {duckdb_rate:12,.0f} rows/s  ({csv_rows:,} rows from CSV files only)")
+    print(f"ratio DuckDB/ingest rows/s: {duckdb_rate / ingest_rate:.2f}x (target < 5x)")
+
+
+if __name__ == "__main__":
+    main()
