@@ -56,7 +56,7 @@ def test_cli_run_materializes_everything_and_fails_loudly(landing, isolated_env,
                                               ["1", "完成", "2026-11-24", "9", "SKU-1", "1", "10"]])
     assert main(["run", "--landing", str(landing.root), "--warehouse", str(landing.warehouse)]) == 0
     out = capsys.readouterr().out
-    assert "raw.jd_orders" in out and "rejected files: 0" in out
+    assert "jd      " in out and "rejected files: 0" in out
     assert landing.count("jd_orders") == 1
 
     (landing.root / "shops.yaml").unlink()
