@@ -51,6 +51,7 @@ SHOPS_SCHEMA = pa.schema([
     ("currency", pa.string()),
     pa.field("_source_file", pa.string(), nullable=False),
 ])
+BATCH_ROWS = 250_000  # files are handed to dlt in batches: its per-item cost dwarfs a small file's
 MERGE_BY_FILE = {"write_disposition": {"disposition": "merge", "strategy": "delete-insert"}, "merge_key": "_source_file"}
 
 
@@ -101,7 +102,8 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], qu
         seen: dict[str, list] = dlt.current.resource_state().setdefault("files", {})
         loaded_hashes = {entry[0]: path for path, entry in seen.items() if entry[4] == "loaded"}
         current = scan()
-        yield raw_arrow_schema(mapping).empty_table()  # the table exists even before its first file
+        batch: list[pa.Table] = [raw_arrow_schema(mapping).empty_table()]  # the table exists before its first file
+        outcomes: list[dict] = []
         for file in current.files_for(mapping.table_name):
             size, mtime_ns = file.stat()
             previous = seen.get(file.relative_path)
@@ -111,15 +113,20 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], qu
             if previous and previous[0] == file_hash and previous[3] == mapping.fingerprint:
                 seen[file.relative_path] = [file_hash, size, mtime_ns, mapping.fingerprint, previous[4]]
                 continue  # touched, not changed
-            outcome = _process(file, file_hash, mtime_ns, mapping, current, loaded_hashes, quarantine_dir)
-            status, table, row = outcome
-            if table is not None:
-                yield table
-            yield _to_ledger(row)
-            report.outcomes.append(row)
+            status, table, row = _process(file, file_hash, mtime_ns, mapping, current, loaded_hashes, quarantine_dir)
+            outcomes.append(row)
             seen[file.relative_path] = [file_hash, size, mtime_ns, mapping.fingerprint, status]
-            if status == "loaded":
-                loaded_hashes[file_hash] = file.relative_path
+            if table is None:
+                continue
+            loaded_hashes[file_hash] = file.relative_path
+            batch.append(table)
+            if sum(t.num_rows for t in batch) >= BATCH_ROWS:
+                yield pa.concat_tables(batch)
+                batch = []
+        if batch:
+            yield pa.concat_tables(batch)
+        yield _to_ledger(*outcomes)
+        report.outcomes.extend(outcomes)
 
     return dlt.resource(load_table, name=mapping.table_name, **MERGE_BY_FILE)
 
