@@ -3,15 +3,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+# dagster-dbt loads the dbt manifest at import: build it whenever the dbt project changes.
+MANIFEST := transform/target/manifest.json
+DBT_SOURCES := $(shell find transform/models transform/macros transform/seeds transform/tests -type f 2>/dev/null) \
+	transform/dbt_project.yml transform/profiles.yml
 
 .PHONY: install demo test ui bench-ingest clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(MANIFEST)
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+# Parsing needs the salt variable to exist, not its value: the real salt is read at run time.
+$(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
+	ECOMOPS_BUYER_SALT=manifest-only $(BIN)/dagster-dbt project prepare-and-package --file orchestration/transform/project.py
 	touch $@
 
 demo: install
@@ -22,7 +33,6 @@ test: install
 	$(BIN)/python -m pytest
 
 ui: install
-	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
 
 bench-ingest: install

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingestion.mapping import PACKAGED_MAPPINGS
+
+BUYER_SALT_ENV = "ECOMOPS_BUYER_SALT"
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,20 @@ class Settings:
     def dlt_working_dir(self) -> Path:
         """dlt's local working folder, kept beside the warehouse it loads."""
         return self.warehouse.parent / ".dlt" / self.warehouse.stem
+
+    def buyer_salt(self) -> str:
+        """The salt of buyer hashes: $ECOMOPS_BUYER_SALT, else one random salt kept beside the warehouse.
+
+        Never in code or git. Keep it: a new salt changes every buyer hash in the marts.
+        """
+        if os.environ.get(BUYER_SALT_ENV):
+            return os.environ[BUYER_SALT_ENV]
+        path = self.warehouse.parent / ".buyer_salt"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(16), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
 
 
 def get_settings() -> Settings:
