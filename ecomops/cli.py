@@ -42,7 +42,11 @@ def _run(args: argparse.Namespace) -> int:
 
     job = defs().resolve_job_def(BUILD_EVERYTHING)
     with _dagster_instance() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     failed = [event.step_key for event in result.all_events if event.is_step_failure]
     print_run_summary(get_settings(), failed_steps=failed)
     if not result.success:
