@@ -1,11 +1,13 @@
 """The dlt source that lands a landing folder as raw tables (one resource per raw table).
 
-Each file is tracked in the resource's dlt state by content hash (and the
-mapping's fingerprint), so a rerun parses only new or changed files. Rows are
-merged with `delete-insert` on `_source_file`: a changed file replaces its own
-earlier rows, and reloading the same landing changes nothing. The state and the
-rows commit in the same load, so a crashed run is simply redone next time.
-Every file's outcome lands in `raw.ingest_files`.
+Every file's outcome lands in the ledger `raw.ingest_files` (path, size,
+mtime, content hash, mapping fingerprint, status), in the same dlt load as its
+rows; the ledger rows of completed loads tell the next run which files are new
+or changed, so a rerun parses only those, and a crashed load is simply redone.
+Rows are merged with `delete-insert` on `_source_file`: a changed file replaces
+its own earlier rows, and reloading the same landing changes nothing. (The
+ledger, not dlt state, tracks files: state is stored whole with every load and
+would grow with the number of files.)
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import dlt
 import pyarrow as pa
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract.resource import DltResource
 
 from ingestion.files import RejectedFile
@@ -37,6 +40,7 @@ LEDGER_SCHEMA = pa.schema([
     ("file_hash", pa.string()),
     ("file_size", pa.int64()),
     ("file_mtime", pa.timestamp("us", tz="UTC")),
+    ("file_mtime_ns", pa.int64()),
     ("reason", pa.string()),
     ("error_row", pa.int64()),
     ("error_column", pa.string()),
@@ -81,6 +85,7 @@ def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | 
         "file_hash": file_hash,
         "file_size": size,
         "file_mtime": dt.datetime.fromtimestamp(mtime_ns / 1e9, tz=dt.timezone.utc),
+        "file_mtime_ns": mtime_ns,
         "reason": str(error) if error else reason,
         "error_row": error.row if error else None,
         "error_column": error.column if error else None,
@@ -96,26 +101,47 @@ def _to_ledger(*rows: dict):
     )
 
 
-def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], quarantine_dir: Path,
-                     report: IngestReport) -> DltResource:
+def tracked_files() -> dict[str, dict]:
+    """The ledger rows of completed loads, by file: what each landing file was when last processed.
+
+    Only loads that dlt marked complete count, so the ledger moves with the data:
+    a file whose load did not finish is simply processed again.
+    """
+    with dlt.current.pipeline().sql_client() as client:
+        ledger, loads = client.make_qualified_table_name(LEDGER_TABLE), client.make_qualified_table_name("_dlt_loads")
+        try:
+            with client.execute_query(
+                f"select f.* from {ledger} as f join {loads} as l on l.load_id = f._dlt_load_id where l.status = 0"
+            ) as cursor:
+                names = [d[0] for d in cursor.description]
+                rows = cursor.fetchall()
+        except DatabaseUndefinedRelation:
+            return {}
+    keep = set(LEDGER_SCHEMA.names)
+    return {row["_source_file"]: {k: v for k, v in row.items() if k in keep} for row in (dict(zip(names, r)) for r in rows)}
+
+
+def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], tracked_by_file: Callable[[], dict],
+                     quarantine_dir: Path, report: IngestReport) -> DltResource:
     def load_table() -> Iterator:
-        seen: dict[str, list] = dlt.current.resource_state().setdefault("files", {})
-        loaded_hashes = {entry[0]: path for path, entry in seen.items() if entry[4] == "loaded"}
-        current = scan()
+        current, tracked = scan(), tracked_by_file()
+        loaded_hashes = {t["file_hash"]: path for path, t in tracked.items() if t["status"] == "loaded"}
         batch: list[pa.Table] = [raw_arrow_schema(mapping).empty_table()]  # the table exists before its first file
         outcomes: list[dict] = []
+        touched: list[dict] = []
         for file in current.files_for(mapping.table_name):
             size, mtime_ns = file.stat()
-            previous = seen.get(file.relative_path)
-            if previous and previous[1:4] == [size, mtime_ns, mapping.fingerprint]:
+            previous = tracked.get(file.relative_path)
+            known = previous is not None and previous["mapping_fingerprint"] == mapping.fingerprint
+            if known and (previous["file_size"], previous["file_mtime_ns"]) == (size, mtime_ns):
                 continue  # unchanged since it was last processed: not even hashed again
             file_hash = file_sha256(file.path)
-            if previous and previous[0] == file_hash and previous[3] == mapping.fingerprint:
-                seen[file.relative_path] = [file_hash, size, mtime_ns, mapping.fingerprint, previous[4]]
-                continue  # touched, not changed
+            if known and previous["file_hash"] == file_hash:
+                touched.append({**previous, "file_size": size, "file_mtime_ns": mtime_ns,
+                                "file_mtime": dt.datetime.fromtimestamp(mtime_ns / 1e9, tz=dt.timezone.utc)})
+                continue  # touched, not changed: remember the new mtime only
             status, table, row = _process(file, file_hash, mtime_ns, mapping, current, loaded_hashes, quarantine_dir)
             outcomes.append(row)
-            seen[file.relative_path] = [file_hash, size, mtime_ns, mapping.fingerprint, status]
             if table is None:
                 continue
             loaded_hashes[file_hash] = file.relative_path
@@ -125,7 +151,7 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], qu
                 batch = []
         if batch:
             yield pa.concat_tables(batch)
-        yield _to_ledger(*outcomes)
+        yield _to_ledger(*outcomes, *touched)
         report.outcomes.extend(outcomes)
 
     return dlt.resource(load_table, name=mapping.table_name, **MERGE_BY_FILE)
@@ -190,6 +216,10 @@ def landing_source(landing: str = "data/landing", quarantine_dir: str = "data/qu
     def scan() -> LandingScan:
         return scan_landing(landing_path, mappings.by_table, mappings.platforms)
 
+    @cache
+    def tracked_by_file() -> dict[str, dict]:
+        return tracked_files()
+
     return [_shops_resource(scan, quarantine_path, report)] + [
-        _export_resource(mapping, scan, quarantine_path, report) for mapping in mappings.by_table.values()
+        _export_resource(mapping, scan, tracked_by_file, quarantine_path, report) for mapping in mappings.by_table.values()
     ]
