@@ -1,0 +1,62 @@
+{#-
+  Refunds matched to the order line they refund: by line id where the export
+  has one, else the order's only line. A successful return-and-refund brings
+  units back, whose cost is reversed on the refund date (at the cost booked
+  when the line was paid).
+-#}
+with refunds as (
+    {{ union_platforms('refunds') }}
+),
+
+lines as (
+    select * from {{ ref('int_order_lines') }}
+),
+
+single_line_orders as (
+    select order_key, min(line_key) as line_key
+    from lines
+    group by order_key
+    having count(*) = 1
+),
+
+matched as (
+    select
+        refunds.*,
+        coalesce(by_line.line_key, single_line_orders.line_key) as matched_line_key
+    from refunds
+    left join lines as by_line on by_line.line_key = refunds.line_key
+    left join single_line_orders on single_line_orders.order_key = refunds.order_key
+)
+
+select
+    matched.refund_key,
+    matched.order_key,
+    matched.matched_line_key as line_key,
+    matched.platform,
+    matched.shop_code,
+    matched.refund_id,
+    matched.order_id,
+    lines.sku_code,
+    matched.refund_amount,
+    matched.requested_at,
+    matched.refunded_at,
+    matched.requested_date,
+    matched.refunded_date,
+    matched.raw_status,
+    matched.refund_status,
+    matched.refund_status = 'succeeded' as is_succeeded,
+    {#- a success without 完结时间 counts on its request date rather than never -#}
+    case
+        when matched.refund_status = 'succeeded' then coalesce(matched.refunded_date, matched.requested_date)
+    end as refund_date,
+    matched.raw_refund_type,
+    matched.refund_type,
+    matched.reason,
+    case
+        when matched.refund_status = 'succeeded' and matched.refund_type = 'return_and_refund'
+            then cast(round(lines.quantity * least(1.0, coalesce({{ safe_divide("matched.refund_amount", "lines.allocated_order_amount") }}, 1.0))) as bigint)
+        else 0
+    end as returned_units,
+    lines.unit_cost
+from matched
+left join lines on lines.line_key = matched.matched_line_key

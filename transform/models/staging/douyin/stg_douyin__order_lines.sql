@@ -1,0 +1,1 @@
+{{ stage_order_lines('douyin') }}

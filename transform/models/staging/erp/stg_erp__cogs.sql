@@ -1,0 +1,9 @@
+with latest as (
+    {{ latest_version(source('raw', 'erp_cogs'), ['sku_code', 'effective_date']) }}
+)
+
+select
+    sku_code,
+    effective_date,
+    cost_price
+from latest

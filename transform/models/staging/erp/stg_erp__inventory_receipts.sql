@@ -1,0 +1,13 @@
+with latest as (
+    {{ latest_version(source('raw', 'erp_inventory_receipts'), ['receipt_id', 'warehouse', 'sku_code']) }}
+)
+
+select
+    receipt_id,
+    received_date,
+    warehouse,
+    sku_code,
+    quantity,
+    unit_cost,
+    quantity * unit_cost as received_value
+from latest

@@ -1,0 +1,12 @@
+with latest as (
+    {{ latest_version(source('raw', 'erp_inventory_snapshot'), ['snapshot_date', 'warehouse', 'sku_code']) }}
+)
+
+select
+    snapshot_date,
+    warehouse,
+    sku_code,
+    on_hand_qty,
+    available_qty,
+    in_transit_qty
+from latest

@@ -1,0 +1,1 @@
+{{ stage_platform_export('jd', 'ads') }}

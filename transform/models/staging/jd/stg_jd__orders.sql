@@ -1,0 +1,1 @@
+{{ stage_orders('jd') }}
