@@ -18,6 +18,9 @@ class Settings:
     warehouse: Path
     quarantine: Path
     mappings: Path
+    serving: Path
+    daily_cron: str = "30 6 * * *"
+    business_timezone: str = "Asia/Shanghai"
 
     @property
     def dlt_working_dir(self) -> Path:
@@ -45,4 +48,7 @@ def get_settings() -> Settings:
         warehouse=Path(os.environ.get("ECOMOPS_WAREHOUSE", "data/warehouse.duckdb")),
         quarantine=Path(os.environ.get("ECOMOPS_QUARANTINE", "data/quarantine")),
         mappings=Path(os.environ.get("ECOMOPS_MAPPINGS", PACKAGED_MAPPINGS)),
+        serving=Path(os.environ.get("ECOMOPS_SERVING", "data/serving.duckdb")),
+        daily_cron=os.environ.get("ECOMOPS_DAILY_CRON", "30 6 * * *"),
     )
+

@@ -127,6 +127,22 @@ def scan_landing(landing: Path, mappings: dict[str, ExportMapping], platforms: t
     return LandingScan(landing, shops, dict(by_table), misplaced)
 
 
+def pending_files(landing: Path, processed: dict[str, tuple[int, int]]) -> list[tuple[str, int, int]]:
+    """Export files whose (size, mtime) differ from when they were last processed, or that are new.
+
+    Cheap enough for a sensor tick: a directory walk and a stat per file, no reading.
+    """
+    pending = []
+    for path in sorted(p for p in landing.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES):
+        relative = path.relative_to(landing).as_posix()
+        if any(part.startswith(".") for part in relative.split("/")):
+            continue
+        info = path.stat()
+        if processed.get(relative) != (info.st_size, info.st_mtime_ns):
+            pending.append((relative, info.st_size, info.st_mtime_ns))
+    return pending
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

@@ -5,13 +5,23 @@ import dagster as dg
 from orchestration.jobs import build_everything_job
 from orchestration.landing.definitions import landing_definitions
 from orchestration.lib.warehouse import WarehouseResource
+from orchestration.schedules import daily_refresh_schedule
+from orchestration.serving.assets import serving_copy_asset
 from orchestration.transform.definitions import transform_definitions
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions.merge(
+    domains = dg.Definitions.merge(
         landing_definitions(),
         transform_definitions(),
-        dg.Definitions(jobs=[build_everything_job], resources={"warehouse": WarehouseResource.from_settings()}),
+    )
+    return dg.Definitions.merge(
+        domains,
+        dg.Definitions(
+            assets=[serving_copy_asset([key for assets_def in domains.assets for key in assets_def.keys])],
+            jobs=[build_everything_job],
+            schedules=[daily_refresh_schedule()],
+            resources={"warehouse": WarehouseResource.from_settings()},
+        ),
     )

@@ -83,6 +83,14 @@ class Landing:
 
 
 @pytest.fixture
+def isolated_env(monkeypatch, tmp_path):
+    """The CLI sets paths in the environment; keep that inside the test."""
+    for name in ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE", "ECOMOPS_QUARANTINE", "ECOMOPS_SERVING"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+
+
+@pytest.fixture
 def landing(tmp_path: Path) -> Landing:
     return Landing(tmp_path)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dagster as dg
-import pytest
 from dagster_dlt import DagsterDltResource
 
 from ecomops.cli import main
@@ -12,14 +11,6 @@ from orchestration.definitions import defs
 from orchestration.landing.assets import raw_tables
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from test_ingestion_formats import TAOBAO_HEADER, taobao_line
-
-
-@pytest.fixture
-def isolated_env(monkeypatch, tmp_path):
-    """The CLI sets paths in the environment; keep that inside the test."""
-    for name in ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE", "ECOMOPS_QUARANTINE"):
-        monkeypatch.setenv(name, str(tmp_path / name.lower()))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
 
 
 def test_definitions_load_with_one_raw_asset_per_table_in_the_writer_pool():
@@ -37,7 +28,8 @@ def test_materializing_raw_assets_reports_rows_and_rejections(landing):
     landing.write_csv("taobao/tb01/orders/good.csv", [TAOBAO_HEADER, taobao_line(), taobao_line(line="2")])
     landing.write_csv("taobao/tb01/orders/bad.csv", [TAOBAO_HEADER, taobao_line(order_amount="abc")])
     warehouse = WarehouseResource(landing=str(landing.root), warehouse=str(landing.warehouse),
-                                  quarantine=str(landing.quarantine), mappings=str(PACKAGED_MAPPINGS))
+                                  quarantine=str(landing.quarantine), mappings=str(PACKAGED_MAPPINGS),
+                                  serving=str(landing.root.parent / "serving.duckdb"))
     result = dg.materialize(
         [raw_tables], resources={"dlt": DagsterDltResource(), "warehouse": warehouse}, instance=dg.DagsterInstance.ephemeral()
     )

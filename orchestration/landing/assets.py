@@ -1,20 +1,24 @@
 """Raw tables: one Dagster asset per table the landing source loads (dagster-dlt)."""
 
-
 from collections.abc import Iterator
 from functools import cache
 
 import dagster as dg
-from dagster_dlt import DagsterDltResource, DagsterDltTranslator, dlt_assets
+from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asset_specs
 from dagster_dlt.translator import DltResourceTranslatorData
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ecomops.settings import get_settings
+from ingestion.landing import RegistryError
 from ingestion.mapping import load_mappings
 from ingestion.pipeline import RAW_DATASET, landing_pipeline
 from ingestion.source import SHOPS_TABLE, IngestReport, landing_source
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 RAW_GROUP = "raw"
+# Reading a landing folder on a network share or a file still being copied can fail
+# transiently; a file that is simply broken is quarantined instead, so retries stay cheap.
+INGEST_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=15, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
 class RawTableTranslator(DagsterDltTranslator):
@@ -44,6 +48,12 @@ def _definition_pipeline():
     return landing_pipeline(settings.warehouse, settings.dlt_working_dir)
 
 
+def _cause_of_type(error: BaseException, wanted: type[BaseException]) -> BaseException | None:
+    while error is not None and not isinstance(error, wanted):
+        error = error.__cause__ or error.__context__
+    return error
+
+
 def _file_outcomes_metadata(report: IngestReport, table: str) -> dict:
     outcomes = report.for_table(table)
     rejected = [o for o in outcomes if o["status"] == "rejected"]
@@ -57,19 +67,29 @@ def _file_outcomes_metadata(report: IngestReport, table: str) -> dict:
     return metadata
 
 
-@dlt_assets(
-    dlt_source=landing_source(mappings_dir=str(get_settings().mappings)),
-    dlt_pipeline=_definition_pipeline(),
+@dg.multi_asset(  # what @dlt_assets builds, plus a retry policy
+    specs=build_dlt_asset_specs(
+        dlt_source=landing_source(mappings_dir=str(get_settings().mappings)),
+        dlt_pipeline=_definition_pipeline(),
+        dagster_dlt_translator=RawTableTranslator(),
+    ),
     name="landing_files",
-    dagster_dlt_translator=RawTableTranslator(),
+    can_subset=True,
     pool=WAREHOUSE_POOL,
+    retry_policy=INGEST_RETRY_POLICY,
 )
 def raw_tables(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource) -> Iterator:
     """Parse new or changed landing files and merge them into the raw tables."""
     settings = warehouse.settings
     report = IngestReport()
     source = landing_source(str(settings.landing), str(settings.quarantine), str(settings.mappings), report=report)
-    results = list(dlt.run(context, dlt_source=source, dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir)))
+    try:
+        results = list(dlt.run(context, dlt_source=source, dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir)))
+    except PipelineStepFailed as failure:
+        registry_error = _cause_of_type(failure, RegistryError)
+        if registry_error is None:
+            raise  # possibly transient: the retry policy applies
+        raise dg.Failure(description=str(registry_error), allow_retries=False) from failure
     counts = warehouse.row_counts(RAW_DATASET)
     for outcome in report.rejected():
         context.log.warning(f"rejected {outcome['reason']}")

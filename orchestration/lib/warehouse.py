@@ -23,17 +23,39 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse: str
     quarantine: str
     mappings: str
+    serving: str
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
         settings = settings or get_settings()
         return cls(landing=str(settings.landing), warehouse=str(settings.warehouse),
-                   quarantine=str(settings.quarantine), mappings=str(settings.mappings))
+                   quarantine=str(settings.quarantine), mappings=str(settings.mappings),
+                   serving=str(settings.serving))
 
     @property
     def settings(self) -> Settings:
         return Settings(landing=Path(self.landing), warehouse=Path(self.warehouse),
-                        quarantine=Path(self.quarantine), mappings=Path(self.mappings))
+                        quarantine=Path(self.quarantine), mappings=Path(self.mappings),
+                        serving=Path(self.serving))
+
+    def publish_serving_copy(self) -> Path:
+        """Copy the warehouse into a new file, then rename it over the serving copy.
+
+        Readers (BI tools, the landing sensor) open only the serving copy: a
+        reader holding the old file keeps reading it, the next one opens the new
+        file, and neither ever takes a lock on the file runs write.
+        """
+        target = Path(self.serving)
+        staging = target.with_name(f".{target.name}.publishing")
+        staging.unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(self.warehouse) as con:
+            source = con.execute("select current_database()").fetchall()[0][0]
+            con.execute(f"attach '{staging}' as serving_copy")
+            con.execute(f'copy from database "{source}" to serving_copy')
+            con.execute("detach serving_copy")
+        staging.replace(target)  # atomic on one filesystem
+        return target
 
     def row_counts(self, schema: str) -> dict[str, int]:
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""

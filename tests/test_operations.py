@@ -1,0 +1,58 @@
+"""Operations: the landing sensor requests each set of new files once, and readers of the serving copy never block a run."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+import duckdb
+
+from ecomops.cli import main
+from ingestion.mapping import PACKAGED_MAPPINGS
+from orchestration.landing.sensors import landing_files_sensor
+from orchestration.lib.warehouse import WarehouseResource
+from test_ingestion_formats import TAOBAO_HEADER, taobao_line
+
+
+def _evaluate(warehouse: WarehouseResource, cursor: str | None):
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
+        result = landing_files_sensor(context)
+        return result, context.cursor
+
+
+def _run(landing) -> int:
+    return main(["run", "--landing", str(landing.root), "--warehouse", str(landing.warehouse)])
+
+
+def test_sensor_requests_new_files_once_and_again_only_for_newer_files(landing, isolated_env):
+    warehouse = WarehouseResource(landing=str(landing.root), warehouse=str(landing.warehouse), quarantine=str(landing.quarantine),
+                                  mappings=str(PACKAGED_MAPPINGS), serving=os.environ["ECOMOPS_SERVING"])
+    landing.write_csv("taobao/tb01/orders/d1.csv", [TAOBAO_HEADER, taobao_line()])
+
+    first, cursor = _evaluate(warehouse, None)
+    assert isinstance(first, dg.RunRequest) and first.tags["ecomops/pending_files"] == "1"
+    again, same_cursor = _evaluate(warehouse, cursor)
+    assert isinstance(again, dg.SkipReason) and same_cursor == cursor  # the same files never get a second run
+
+    assert _run(landing) == 0  # processes the files and publishes the serving copy the sensor reads
+    after_run, _ = _evaluate(warehouse, None)
+    assert isinstance(after_run, dg.SkipReason) and "no new" in after_run.skip_message
+
+    landing.write_csv("taobao/tb01/orders/d2.csv", [TAOBAO_HEADER, taobao_line(order="2002")])
+    newer, _ = _evaluate(warehouse, cursor)
+    assert isinstance(newer, dg.RunRequest) and newer.run_key != first.run_key
+    assert newer.tags["ecomops/pending_files"] == "1"
+
+
+def test_a_reader_holding_the_serving_copy_does_not_block_the_next_run(landing, isolated_env):
+    landing.write_csv("taobao/tb01/orders/d1.csv", [TAOBAO_HEADER, taobao_line(order="1"), taobao_line(order="2", line="2")])
+    assert _run(landing) == 0
+    serving = os.environ["ECOMOPS_SERVING"]
+    with duckdb.connect(serving, read_only=True) as analyst:
+        assert analyst.execute("select count(*) from marts.fct_orders").fetchall() == [(2,)]
+        landing.write_csv("taobao/tb01/orders/d2.csv", [TAOBAO_HEADER, taobao_line(order="3", line="3")])
+        assert _run(landing) == 0  # the analyst's open file is the previous copy, not a lock on the warehouse
+        assert analyst.execute("select count(*) from marts.fct_orders").fetchall() == [(2,)]
+    with duckdb.connect(serving, read_only=True) as next_reader:
+        assert next_reader.execute("select count(*) from marts.fct_orders").fetchall() == [(3,)]
