@@ -95,4 +95,6 @@ def print_run_summary(settings: Settings, failed_steps: list[str]) -> None:
     if failed_steps:
         print(f"\nfailed steps: {', '.join(failed_steps)}")
     print(f"\nwarehouse: {settings.warehouse.resolve()}")
+    if settings.serving.exists():
+        print(f"serving copy for BI tools and analysts (read-only): {settings.serving.resolve()}")
     print("open the Dagster UI with `make ui`, then http://127.0.0.1:3000")
