@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecomops.alerts import PACKAGED_ALERT_RULES
 from ingestion.mapping import PACKAGED_MAPPINGS
 
 BUYER_SALT_ENV = "ECOMOPS_BUYER_SALT"
@@ -21,6 +22,7 @@ class Settings:
     serving: Path
     daily_cron: str = "30 6 * * *"
     business_timezone: str = "Asia/Shanghai"
+    alert_rules: Path = PACKAGED_ALERT_RULES
 
     @property
     def dlt_working_dir(self) -> Path:
@@ -50,5 +52,10 @@ def get_settings() -> Settings:
         mappings=Path(os.environ.get("ECOMOPS_MAPPINGS", PACKAGED_MAPPINGS)),
         serving=Path(os.environ.get("ECOMOPS_SERVING", "data/serving.duckdb")),
         daily_cron=os.environ.get("ECOMOPS_DAILY_CRON", "30 6 * * *"),
+        alert_rules=Path(os.environ.get("ECOMOPS_ALERT_RULES", PACKAGED_ALERT_RULES)),
     )
 
+
+def environment_value(name: str) -> str | None:
+    """A value the configuration names by variable (alert channel URLs and secrets): never in files or code."""
+    return os.environ.get(name) or None

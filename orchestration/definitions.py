@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from orchestration.alerts.definitions import alerts_definitions
 from orchestration.jobs import build_everything_job
 from orchestration.landing.definitions import landing_definitions
 from orchestration.lib.warehouse import WarehouseResource
@@ -15,6 +16,7 @@ def defs() -> dg.Definitions:
     domains = dg.Definitions.merge(
         landing_definitions(),
         transform_definitions(),
+        alerts_definitions(),
     )
     return dg.Definitions.merge(
         domains,

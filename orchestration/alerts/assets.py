@@ -1,0 +1,79 @@
+"""KPI alerts: evaluate the alert rules after the KPI tables build, notify, and load results with dlt."""
+
+import datetime as dt
+
+import dagster as dg
+from pydantic import Field
+
+from ecomops.alerts.run import AlertRun, run_alerts
+from ecomops.alerts.store import ALERTS_DATASET, ALERTS_TABLE, NOTIFICATIONS_TABLE
+from orchestration.alerts.resources import AlertRulesResource
+from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
+
+ALERTS_GROUP = "alerts"
+KPI_ASSETS = [dg.AssetKey(["marts", table]) for table in ("kpi_shop_daily", "kpi_inventory_daily", "kpi_sku_daily")]
+
+
+class AlertWindow(dg.Config):
+    """Business dates to (re-)evaluate; both empty: the most recent dates (the rules file says how many)."""
+
+    start_date: str | None = Field(default=None, description="first date to evaluate, YYYY-MM-DD (backfill)")
+    end_date: str | None = Field(default=None, description="last date to evaluate, YYYY-MM-DD (backfill)")
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _summary_metadata(run: AlertRun) -> dict:
+    results = run.results
+    per_rule = results.assign(skipped=results["skip_reason"].notna()).groupby(["rule_id", "severity"]).agg(
+        evaluated=("alert_key", "size"), fired=("fired", "sum"), skipped=("skipped", "sum"))
+    table = ["| rule | severity | fired | evaluated | skipped |", "|---|---|---|---|---|"]
+    table += [f"| {rule} | {severity} | {int(r.fired)} | {int(r.evaluated)} | {int(r.skipped)} |"
+              for (rule, severity), r in per_rule.iterrows()]
+    dates = {t: f"{d[0]} … {d[-1]} ({len(d)} dates)" if d else "no dates" for t, d in run.dates.items()}
+    attempts = run.delivery.attempts
+    return {
+        "alerts_fired": int(results["fired"].sum()),
+        "fired_by_rule": dg.MetadataValue.md("\n".join(table)),
+        "fired_by_severity": dg.MetadataValue.json(
+            {s: int(n) for s, n in run.fired.groupby("severity").size().items()}),
+        "dates_evaluated": dg.MetadataValue.json(dates),
+        "alerts_delivered": dg.MetadataValue.json(run.delivery.delivered),
+        "alerts_unsent": dg.MetadataValue.json(run.delivery.unsent),
+        "alerts_given_up": dg.MetadataValue.json(run.delivery.given_up),
+        "send_attempts_failed": sum(a["status"] == "failed" for a in attempts),
+        "channels_without_url": dg.MetadataValue.json(run.unconfigured_channels),
+    }
+
+
+@dg.asset(
+    key=[ALERTS_DATASET, ALERTS_TABLE],
+    deps=KPI_ASSETS,
+    group_name=ALERTS_GROUP,
+    pool=WAREHOUSE_POOL,
+    kinds={"dlt", "duckdb"},
+)
+def kpi_alerts(context: dg.AssetExecutionContext, config: AlertWindow, warehouse: WarehouseResource,
+               alert_rules: AlertRulesResource) -> dg.MaterializeResult:
+    """Alert rules evaluated on the KPI tables: one row per rule, shop or SKU and date, merged on its key.
+
+    Fired alerts go to the configured chat robots; each send attempt is appended to
+    `alerts.notifications`. A failed send does not fail this asset: the alert stays
+    unsent and the next evaluation retries it.
+    """
+    settings = warehouse.settings
+    run = run_alerts(settings.warehouse, settings.dlt_working_dir, alert_rules.load(), context.run.run_id,
+                     _date(config.start_date), _date(config.end_date), context.log)
+    counts = warehouse.row_counts(ALERTS_DATASET)
+    metadata = _summary_metadata(run)
+    context.log.info(
+        f"{metadata['alerts_fired']} alerts fired over {len(run.results)} evaluations; "
+        f"delivered {run.delivery.delivered}, unsent {run.delivery.unsent}"
+    )
+    return dg.MaterializeResult(metadata={
+        **metadata,
+        "dagster/row_count": counts.get(ALERTS_TABLE, 0),
+        "notification_attempts_recorded": counts.get(NOTIFICATIONS_TABLE, 0),
+    })
