@@ -19,6 +19,7 @@ import pandas as pd
 
 from ecomops.alerts.config import Rule
 from ecomops.alerts.evaluate import GRAIN_COLUMNS, evaluation_dates
+from ingestion.pipeline import warehouse_pipeline
 
 KPI_SCHEMA = "marts"
 ALERTS_DATASET = "alerts"
@@ -115,13 +116,7 @@ def read_alert_state(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def alerts_pipeline(warehouse: Path, working_dir: Path) -> dlt.Pipeline:
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(warehouse)),
-        dataset_name=ALERTS_DATASET,
-        pipelines_dir=str(working_dir),
-    )
+    return warehouse_pipeline(PIPELINE_NAME, ALERTS_DATASET, warehouse, working_dir)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
