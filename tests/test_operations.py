@@ -11,6 +11,7 @@ from ecomops.cli import main
 from ingestion.mapping import PACKAGED_MAPPINGS
 from orchestration.landing.sensors import landing_files_sensor
 from orchestration.lib.warehouse import WarehouseResource
+from orchestration.serving.assets import SERVING_COPY_KEY
 from test_ingestion_formats import TAOBAO_HEADER, taobao_line
 
 
@@ -56,3 +57,12 @@ def test_a_reader_holding_the_serving_copy_does_not_block_the_next_run(landing, 
         assert analyst.execute("select count(*) from marts.fct_orders").fetchall() == [(2,)]
     with duckdb.connect(serving, read_only=True) as next_reader:
         assert next_reader.execute("select count(*) from marts.fct_orders").fetchall() == [(3,)]
+
+
+def test_every_run_ends_with_a_summary_on_the_serving_copy(landing, isolated_env):
+    landing.write_csv("taobao/tb01/orders/d1.csv", [TAOBAO_HEADER, taobao_line(order="1"), taobao_line(order="2", line="2")])
+    assert _run(landing) == 0
+    with dg.DagsterInstance.get() as instance:
+        summary = instance.get_latest_materialization_event(SERVING_COPY_KEY).asset_materialization.metadata
+    assert summary["rows_raw"].value >= 2 and summary["rows_marts"].value > 0
+    assert summary["checks_passed"].value > 0 and summary["checks_failed"].value == 0

@@ -57,6 +57,18 @@ class WarehouseResource(dg.ConfigurableResource):
         staging.replace(target)  # atomic on one filesystem
         return target
 
+    def rows_by_schema(self) -> dict[str, int]:
+        """Rows held in the tables (not views) of each schema: the size of each layer."""
+        with duckdb.connect(self.warehouse, read_only=True) as con:
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() where not internal and table_name not like '\\_dlt%' escape '\\' order by 1, 2"
+            ).fetchall()
+            totals: dict[str, int] = {}
+            for schema, table in tables:
+                rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+                totals[schema] = totals.get(schema, 0) + rows
+            return totals
+
     def row_counts(self, schema: str) -> dict[str, int]:
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""
         with duckdb.connect(self.warehouse, read_only=True) as con:

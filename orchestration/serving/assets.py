@@ -1,5 +1,6 @@
 """The serving copy: the file BI tools and analysts open, published after everything it copies was built."""
 
+from collections import Counter
 from collections.abc import Sequence
 
 import dagster as dg
@@ -7,6 +8,32 @@ import dagster as dg
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 SERVING_COPY_KEY = dg.AssetKey(["serving", "warehouse_copy"])
+ALERTS_KEY = dg.AssetKey(["alerts", "kpi_alerts"])
+
+
+def _check_outcomes(context: dg.AssetExecutionContext) -> Counter:
+    """passed / failed / warned asset checks of this run (dbt tests and quality gates alike)."""
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100_000
+    ).records
+    outcomes: Counter = Counter()
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        if evaluation.passed:
+            outcomes["passed"] += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            outcomes["warned"] += 1
+        else:
+            outcomes["failed"] += 1
+    return outcomes
+
+
+def _alerts_fired(context: dg.AssetExecutionContext) -> int | None:
+    event = context.instance.get_latest_materialization_event(ALERTS_KEY)
+    if event is None or event.run_id != context.run.run_id:
+        return None
+    fired = event.asset_materialization.metadata.get("alerts_fired")
+    return fired.value if fired is not None else None
 
 
 def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
@@ -14,9 +41,28 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
 
     @dg.asset(key=SERVING_COPY_KEY, deps=list(upstream), group_name="serving", pool=WAREHOUSE_POOL, kinds={"duckdb"})
     def warehouse_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        """A read-only copy of the whole warehouse for BI tools (Superset, Metabase, Excel, DuckDB clients)."""
+        """A read-only copy of the whole warehouse for BI tools (Superset, Metabase, Excel, DuckDB clients).
+
+        Its metadata is the run's summary: rows per layer, checks passed/failed, alerts fired.
+        """
+        rows_by_layer = warehouse.rows_by_schema()
+        checks = _check_outcomes(context)
+        alerts_fired = _alerts_fired(context)
         path = warehouse.publish_serving_copy()
-        context.log.info(f"published {path}")
-        return dg.MaterializeResult(metadata={"path": str(path.resolve()), "size_mb": round(path.stat().st_size / 1e6, 1)})
+        context.log.info(
+            "run summary: rows " + ", ".join(f"{schema} {rows:,}" for schema, rows in rows_by_layer.items())
+            + f"; checks {checks['passed']} passed, {checks['failed']} failed, {checks['warned']} warned"
+            + (f"; {alerts_fired} alerts fired" if alerts_fired is not None else "")
+            + f"; published {path}"
+        )
+        return dg.MaterializeResult(metadata={
+            "path": str(path.resolve()),
+            "size_mb": round(path.stat().st_size / 1e6, 1),
+            **{f"rows_{schema}": rows for schema, rows in rows_by_layer.items()},
+            "checks_passed": checks["passed"],
+            "checks_failed": checks["failed"],
+            "checks_warned": checks["warned"],
+            **({"alerts_fired": alerts_fired} if alerts_fired is not None else {}),
+        })
 
     return warehouse_copy
