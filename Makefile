@@ -10,7 +10,7 @@ MANIFEST := transform/target/manifest.json
 DBT_SOURCES := $(shell find transform/models transform/macros transform/seeds transform/tests -type f 2>/dev/null) \
 	transform/dbt_project.yml transform/profiles.yml
 
-.PHONY: install demo test ui bench-ingest clean
+.PHONY: install demo test ui bench-ingest bench-quality clean
 
 install: $(VENV)/.installed $(MANIFEST)
 
@@ -37,6 +37,9 @@ ui: install
 
 bench-ingest: install
 	$(BIN)/python bench/bench_ingest.py
+
+bench-quality: install
+	$(BIN)/python bench/bench_quality.py
 
 clean:
 	rm -rf data && git clean -fdXq dagster_home

@@ -31,11 +31,7 @@ def _dagster_instance():
 
 
 def _run(args: argparse.Namespace) -> int:
-    # Paths are fixed before the definitions load, so the run uses exactly what the UI would.
-    if args.landing:
-        os.environ["ECOMOPS_LANDING"] = str(Path(args.landing).resolve())
-    if args.warehouse:
-        os.environ["ECOMOPS_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+    _use_paths(args)
     from ecomops.report import print_run_summary
     from orchestration.definitions import defs
     from orchestration.jobs import BUILD_EVERYTHING
@@ -51,6 +47,60 @@ def _run(args: argparse.Namespace) -> int:
     print_run_summary(get_settings(), failed_steps=failed)
     if not result.success:
         print(f"run {result.run_id} FAILED in: {', '.join(failed) or 'run setup'}", file=sys.stderr)
+        for check in _failed_blocking_checks(result):
+            print(f"  blocking check failed: {check.asset_key.to_user_string()} {check.check_name}: {check.description}",
+                  file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check_evaluations(result) -> list:
+    return [event.asset_check_evaluation_data for event in result.all_events
+            if event.event_type_value == "ASSET_CHECK_EVALUATION"]
+
+
+def _failed_blocking_checks(result) -> list:
+    from dagster import AssetCheckSeverity
+
+    return [e for e in _check_evaluations(result)
+            if not e.passed and e.blocking and e.severity == AssetCheckSeverity.ERROR]
+
+
+def _use_paths(args: argparse.Namespace) -> None:
+    """Paths are fixed before the definitions load, so the run uses exactly what the UI would."""
+    if args.landing:
+        os.environ["ECOMOPS_LANDING"] = str(Path(args.landing).resolve())
+    if args.warehouse:
+        os.environ["ECOMOPS_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+
+
+def _check(args: argparse.Namespace) -> int:
+    _use_paths(args)
+    from orchestration.definitions import defs
+    from orchestration.quality.definitions import QUALITY_GATES, selected_gates
+
+    job = defs().resolve_job_def(QUALITY_GATES)
+    checks = selected_gates(job, args.select)
+    if not checks:
+        print(f"no quality gate matches {' '.join(args.select)}", file=sys.stderr)
+        return 2
+    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the report below says it all
+    if args.all_rows and any(key.asset_key.path[0] == "raw" for key in checks):
+        run_config["ops"] = {"raw_quality_gates": {"config": {"all_rows": True}}}
+    with _dagster_instance() as instance:
+        result = job.get_subset(asset_check_selection=checks).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config
+        )
+    evaluations = sorted(_check_evaluations(result), key=lambda e: e.asset_key)
+    for evaluation in evaluations:
+        report = evaluation.metadata.get("report")
+        print(report.value if report else f"{evaluation.asset_key.to_user_string()}: {evaluation.description}")
+    blocking = _failed_blocking_checks(result)
+    warned = sum(not e.passed for e in evaluations) - len(blocking)
+    print(f"\n{len(evaluations)} suites: {len(blocking)} blocking failures, {warned} with warnings (run {result.run_id})")
+    if not result.success:
+        failed = ", ".join(e.asset_key.to_user_string() for e in blocking) or "the gate step"
+        print(f"quality check FAILED: {failed}", file=sys.stderr)
         return 1
     return 0
 
@@ -71,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--landing", help="landing folder (default $ECOMOPS_LANDING or data/landing)")
     run.add_argument("--warehouse", help="DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb)")
     run.set_defaults(handler=_run)
+
+    check = commands.add_parser("check", help="run the quality gates (Great Expectations suites) and print a report")
+    check.add_argument("--select", nargs="*", default=[], metavar="ASSET",
+                       help="asset keys or globs, e.g. raw/taobao_orders 'raw/*_orders' 'marts/*' (default: every gate)")
+    check.add_argument("--all-rows", action="store_true",
+                       help="re-validate every raw row, not only the loads that have not passed their gate yet")
+    check.add_argument("--landing", help="landing folder (default $ECOMOPS_LANDING or data/landing)")
+    check.add_argument("--warehouse", help="DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb)")
+    check.set_defaults(handler=_check)
     return parser
 
 

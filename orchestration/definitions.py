@@ -6,6 +6,7 @@ from orchestration.alerts.definitions import alerts_definitions
 from orchestration.jobs import build_everything_job
 from orchestration.landing.definitions import landing_definitions
 from orchestration.lib.warehouse import WarehouseResource
+from orchestration.quality.definitions import quality_definitions
 from orchestration.schedules import daily_refresh_schedule
 from orchestration.serving.assets import serving_copy_asset
 from orchestration.transform.definitions import transform_definitions
@@ -16,6 +17,7 @@ def defs() -> dg.Definitions:
     domains = dg.Definitions.merge(
         landing_definitions(),
         transform_definitions(),
+        quality_definitions(),
         alerts_definitions(),
     )
     return dg.Definitions.merge(

@@ -12,6 +12,11 @@ from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import transform_project
 
 
+# Declarative automation: a model follows its upstreams, but never past a failed blocking check
+# (a quality gate or a dbt test): data that failed its gate does not flow on by itself.
+FOLLOW_UPSTREAMS_ONCE_GATED = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
+
 class TransformTranslator(DagsterDbtTranslator):
     """Models are keyed `<schema>/<model>` and grouped by layer; dbt sources keep `raw/<table>`, the dlt assets' keys."""
 
@@ -20,7 +25,11 @@ class TransformTranslator(DagsterDbtTranslator):
         node = manifest["nodes"].get(unique_id)
         if node is None:  # a source: its key already is raw/<table>
             return spec
-        return spec.replace_attributes(key=dg.AssetKey([node["schema"], node["name"]]), group_name=node["schema"])
+        return spec.replace_attributes(
+            key=dg.AssetKey([node["schema"], node["name"]]),
+            group_name=node["schema"],
+            automation_condition=FOLLOW_UPSTREAMS_ONCE_GATED,
+        )
 
 
 @dbt_assets(

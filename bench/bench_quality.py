@@ -1,0 +1,99 @@
+"""Benchmark: what the quality gates cost, next to building the assets they gate.
+
+Generates a landing, then runs `build_everything` through Dagster twice: the first run
+loads and gates the whole history, the second only the last day (held back from the first
+run), the way a daily run sees it. From the runs' own step timings it prints:
+
+- gate seconds per million rows validated (raw gates: rows of the new loads; mart gates:
+  the marts' recent window);
+- gate time ÷ build time of what it gates: raw gates ÷ the dlt load step, mart gates ÷ the
+  dbt build step.
+
+    python bench/bench_quality.py [--shops 10] [--days 60] [--out bench/out/quality]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from ecomops.demo_data import generate
+
+LOAD_STEP, RAW_GATES, DBT_STEP, MART_GATES = "landing_files", "raw_quality_gates", "transform_models", "mart_quality_gates"
+
+
+def _run_build_everything() -> dict:
+    """One in-process run; seconds per step and rows validated per gate step."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import BUILD_EVERYTHING
+    from orchestration.quality.checks import GATE_CHECK
+
+    job = defs().resolve_job_def(BUILD_EVERYTHING)
+    result = job.execute_in_process(instance=DagsterInstance.get(), raise_on_error=False,
+                                    run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}})
+    seconds = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events if e.is_step_success}
+    rows = {RAW_GATES: 0, MART_GATES: 0}
+    for event in result.all_events:
+        evaluation = event.asset_check_evaluation_data if event.event_type_value == "ASSET_CHECK_EVALUATION" else None
+        if evaluation and evaluation.check_name == GATE_CHECK:
+            step = RAW_GATES if evaluation.asset_key.path[0] == "raw" else MART_GATES
+            rows[step] += evaluation.metadata["rows_validated"].value
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    if failed:
+        raise SystemExit(f"run {result.run_id} failed in {failed}")
+    return {"seconds": seconds, "rows": rows}
+
+
+def _report(label: str, run: dict) -> None:
+    s, rows = run["seconds"], run["rows"]
+    print(f"\n{label}")
+    for gate, build, what in ((RAW_GATES, LOAD_STEP, "raw gates vs dlt load"), (MART_GATES, DBT_STEP, "mart gates vs dbt build")):
+        per_million = s[gate] / rows[gate] * 1e6 if rows[gate] else float("nan")
+        print(f"  {what:<24} {rows[gate]:>11,} rows validated in {s[gate]:6.2f}s = {per_million:6.2f}s per million rows; "
+              f"build {s[build]:6.2f}s; gate/build = {s[gate] / s[build]:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shops", type=int, default=10)
+    parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--out", type=Path, default=Path("bench/out/quality"))
+    args = parser.parse_args()
+
+    shutil.rmtree(args.out, ignore_errors=True)
+    generated, landing = args.out / "generated", args.out / "landing"
+    started = time.perf_counter()
+    # Ending yesterday: the gates reject dates in the future.
+    summary = generate(generated, shops=args.shops, days=args.days, start=date.today() - timedelta(days=args.days))
+    print(f"generated in {time.perf_counter() - started:.0f}s: {summary}".splitlines()[0])
+    last_day = f"{summary.start + timedelta(days=args.days - 1):%Y%m%d}"
+    last_day_files = []
+    for path in sorted(p for p in generated.rglob("*") if p.is_file()):
+        relative = path.relative_to(generated)
+        dates = re.findall(r"\d{8}", path.name)
+        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        if dates and dates[-1] == last_day:
+            last_day_files.append(relative)
+        else:
+            shutil.copy2(path, landing / relative)
+
+    for name, value in {"ECOMOPS_LANDING": landing, "ECOMOPS_WAREHOUSE": args.out / "warehouse.duckdb",
+                        "ECOMOPS_QUARANTINE": args.out / "quarantine", "ECOMOPS_SERVING": args.out / "serving.duckdb",
+                        "DAGSTER_HOME": args.out / "dagster_home"}.items():
+        os.environ[name] = str(value.resolve())
+    (args.out / "dagster_home").mkdir(parents=True)
+    _report(f"first run: {args.shops} shops x {args.days - 1} days of history", _run_build_everything())
+    for relative in last_day_files:
+        shutil.copy2(generated / relative, landing / relative)
+    _report(f"daily run: day {args.days} only ({len(last_day_files)} files)", _run_build_everything())
+
+
+if __name__ == "__main__":
+    main()

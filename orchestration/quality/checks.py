@@ -1,0 +1,106 @@
+"""Quality gates as blocking asset checks: one Great Expectations suite per raw table and per key mart.
+
+A suite failing a `critical` expectation yields an ERROR result, which fails the check step
+and so stops every asset downstream of it in the run (Dagster's blocking checks); `warning`
+expectations yield WARN results, recorded without blocking. The raw gates run after the dlt
+step has written and closed the warehouse, in the same `warehouse` pool, because they write
+the quarantine and their pass records.
+"""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import duckdb
+
+from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
+from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
+from quality.gate import GateResult, ensure_gate_tables, run_gate
+from quality.report import failures_markdown, samples_markdown, summary, text_report
+
+GATE_CHECK = "quality_gate"
+
+
+def gate_spec(config: SuiteConfig) -> dg.AssetCheckSpec:
+    scope = "rows of loads not yet gated" if config.schema == RAW_SCHEMA else f"last {config.window_days} days"
+    return dg.AssetCheckSpec(
+        name=GATE_CHECK,
+        asset=dg.AssetKey(config.asset_path),
+        blocking=True,
+        description=f"Great Expectations suite {config.name} (quality/suites.yaml) over the {scope}.",
+        metadata={"suite": config.name, "expectations": len(config.expectations) + bool(config.volume)},
+    )
+
+
+def check_result(config: SuiteConfig, result: GateResult) -> dg.AssetCheckResult:
+    """The result a data engineer acts on: what failed, observed values, masked failing rows, quarantine."""
+    metadata = {
+        "report": dg.MetadataValue.text("\n".join(text_report(result))),
+        "rows_validated": result.rows,
+        "expectations_failed": len(result.failures),
+        "gate_seconds": round(result.seconds, 3),
+    }
+    if config.schema == RAW_SCHEMA:
+        metadata |= {"files_validated": result.files, "dlt_load_ids": ", ".join(result.load_ids) or "-",
+                     "quarantined_rows": result.quarantined}
+    if result.failures:
+        metadata["failed_expectations"] = dg.MetadataValue.md(failures_markdown(result))
+        metadata["failing_rows_sample"] = dg.MetadataValue.md(samples_markdown(result))
+    if result.error:
+        metadata["error"] = result.error
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(config.asset_path),
+        check_name=GATE_CHECK,
+        passed=result.passed,
+        severity=dg.AssetCheckSeverity.ERROR if result.blocks else dg.AssetCheckSeverity.WARN,
+        description=summary(result),
+        metadata=metadata,
+    )
+
+
+class RawGateConfig(dg.Config):
+    all_rows: bool = False  # re-validate every row of the table, not only the loads not yet gated
+
+
+def _gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, run_id: str, log,
+          pending_only: bool = True) -> dg.AssetCheckResult:
+    try:
+        result = run_gate(con, config, run_id=run_id, pending_only=pending_only)
+    except Exception as error:  # a gate that cannot run must block, with the reason in the result
+        result = GateResult(suite=config.name, error=f"{type(error).__name__}: {error}")
+    (log.error if result.blocks else log.warning if result.failures else log.info)(summary(result))
+    return check_result(config, result)
+
+
+def _configs(schema: str) -> dict[dg.AssetKey, SuiteConfig]:
+    return {dg.AssetKey(c.asset_path): c for c in suite_configs().values() if c.schema == schema}
+
+
+def raw_quality_gates() -> dg.AssetChecksDefinition:
+    configs = _configs(RAW_SCHEMA)
+
+    @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
+                          pool=WAREHOUSE_POOL, name="raw_quality_gates")
+    def gates(context: dg.AssetCheckExecutionContext, config: RawGateConfig,
+              warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+        """Validate what the last loads brought into each raw table; quarantine failing rows."""
+        with duckdb.connect(warehouse.warehouse) as con:
+            ensure_gate_tables(con)
+            for check_key in sorted(context.selected_asset_check_keys):
+                yield _gate(con, configs[check_key.asset_key], context.run.run_id, context.log,
+                            pending_only=not config.all_rows)
+
+    return gates
+
+
+def mart_quality_gates() -> dg.AssetChecksDefinition:
+    configs = _configs(MART_SCHEMA)
+
+    @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
+                          pool=WAREHOUSE_POOL, name="mart_quality_gates")
+    def gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+        """Validate the recent window of each key mart right after dbt built it (read-only)."""
+        with duckdb.connect(warehouse.warehouse, read_only=True) as con:
+            for check_key in sorted(context.selected_asset_check_keys):
+                yield _gate(con, configs[check_key.asset_key], context.run.run_id, context.log)
+
+    return gates

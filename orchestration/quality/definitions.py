@@ -1,0 +1,23 @@
+from fnmatch import fnmatch
+
+import dagster as dg
+
+from orchestration.quality.checks import mart_quality_gates, raw_quality_gates
+
+QUALITY_GATES = "quality_gates"
+
+
+def quality_definitions() -> dg.Definitions:
+    gates = [raw_quality_gates(), mart_quality_gates()]
+    job = dg.define_asset_job(
+        QUALITY_GATES,
+        selection=dg.AssetSelection.checks(*gates),
+        description="Run the quality gates alone (`ecomops check`): after a fix, or to see what a load would fail.",
+    )
+    return dg.Definitions(asset_checks=gates, jobs=[job])
+
+
+def selected_gates(job: dg.JobDefinition, patterns: list[str]) -> set[dg.AssetCheckKey]:
+    """The gate checks of `job` whose asset key (`raw/taobao_orders`) matches any glob; every gate without patterns."""
+    keys = job.asset_layer.asset_graph.asset_check_keys
+    return {k for k in keys if not patterns or any(fnmatch(k.asset_key.to_user_string(), p) for p in patterns)}

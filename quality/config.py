@@ -1,0 +1,155 @@
+"""The declarative side of the gates: suites.yaml read once, expanded to one suite per table."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from ecomops.settings import get_settings
+from ingestion.mapping import load_mappings
+
+SUITES_FILE = Path(__file__).with_name("suites.yaml")
+# The dbt seeds are the single source of truth for status vocabularies.
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "transform" / "seeds"
+RAW_SCHEMA = "raw"
+MART_SCHEMA = "marts"
+LINEAGE_KEY = ("_source_file", "_source_row")
+
+
+@dataclass(frozen=True)
+class VolumeRule:
+    """A business day of new rows must reach min_ratio x the median of its trailing days."""
+
+    date_column: str
+    measure: str
+    scope: str | None
+    trailing_days: int
+    min_history_days: int
+    min_ratio: float
+    severity: str
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    """Everything one table's gate needs, with platform placeholders and seed value sets resolved."""
+
+    schema: str
+    table: str
+    platform: str | None
+    identity: tuple[str, ...]
+    derived: tuple[tuple[str, str], ...]
+    expectations: tuple[tuple[str, tuple[tuple[str, object], ...], str], ...]  # (type, kwargs, severity)
+    volume: VolumeRule | None = None
+    date_column: str | None = None  # marts: the column the validated window is cut on
+    window_days: int | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def asset_path(self) -> list[str]:
+        return [self.schema, self.table]
+
+    @property
+    def columns(self) -> list[str]:
+        """Columns of the table the suite reads (expectations, identity), never the whole row."""
+        derived = {name for name, _ in self.derived}
+        used = list(self.identity)
+        for _, kwargs, _ in self.expectations:
+            args = dict(kwargs)
+            for column in [args.get("column"), args.get("column_A"), args.get("column_B"), *args.get("column_list", [])]:
+                if column and column not in derived:
+                    used.append(column)
+        return list(dict.fromkeys(used))
+
+
+@cache
+def _settings_file() -> dict:
+    return yaml.safe_load(SUITES_FILE.read_text(encoding="utf-8"))
+
+
+def settings() -> dict:
+    return _settings_file()["settings"]
+
+
+def personal_data_columns() -> frozenset[str]:
+    return frozenset(_settings_file()["personal_data"])
+
+
+def _platforms() -> tuple[str, ...]:
+    return load_mappings(get_settings().mappings).platforms
+
+
+@cache
+def _seed_values(seed: str, column: str, platform: str | None) -> tuple[str, ...]:
+    with (SEEDS_DIR / f"{seed}.csv").open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    return tuple(sorted({r[column] for r in rows if platform is None or r.get("platform", platform) == platform}))
+
+
+def _value_set(spec: object, platform: str | None) -> list:
+    if isinstance(spec, list):
+        return spec
+    if spec.get("seed"):
+        return list(_seed_values(spec["seed"], spec["column"], platform))
+    if spec.get("platforms"):
+        return list(_platforms())
+    raise ValueError(f"unknown value_set {spec!r} in {SUITES_FILE}")
+
+
+def _expand(entries: list[dict], platform: str | None) -> tuple:
+    """`{type: kwargs, severity}` entries to (type, kwargs, severity), one per column of a column list."""
+    expanded = []
+    for entry in entries:
+        entry = dict(entry)
+        severity = entry.pop("severity", "critical")
+        ((kind, kwargs),) = entry.items()
+        kwargs = dict(kwargs)
+        if "value_set" in kwargs:
+            kwargs["value_set"] = _value_set(kwargs["value_set"], platform)
+        columns = kwargs.pop("column") if isinstance(kwargs.get("column"), list) else [kwargs.pop("column", None)]
+        for column in columns:
+            args = {**kwargs, **({"column": column} if column else {})}
+            expanded.append((kind, tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items())),
+                             severity))
+    return tuple(expanded)
+
+
+def _suite(schema: str, table: str, platform: str | None, raw: dict) -> SuiteConfig:
+    fill = (lambda sql: sql.replace("{platform}", platform)) if platform else (lambda sql: sql)
+    volume = raw.get("volume")
+    return SuiteConfig(
+        schema=schema,
+        table=table,
+        platform=platform,
+        identity=tuple(raw.get("identity", ())),
+        derived=tuple((name, fill(sql)) for name, sql in raw.get("derived", {}).items()),
+        expectations=_expand(raw["expectations"], platform),
+        volume=VolumeRule(
+            date_column=volume["date_column"], measure=volume["measure"], scope=volume.get("scope"),
+            trailing_days=volume["trailing_days"], min_history_days=volume["min_history_days"],
+            min_ratio=volume["min_ratio"], severity=volume.get("severity", "critical"),
+        ) if volume else None,
+        date_column=raw.get("date_column"),
+        window_days=raw.get("window_days"),
+    )
+
+
+@cache
+def suite_configs() -> dict[str, SuiteConfig]:
+    """Every suite by name (`raw.taobao_orders`, `marts.fct_orders`): platform kinds expand to every platform."""
+    spec = _settings_file()
+    suites: dict[str, SuiteConfig] = {}
+    for kind, raw in spec["platform_kinds"].items():
+        for platform in _platforms():
+            suites[f"{RAW_SCHEMA}.{platform}_{kind}"] = _suite(RAW_SCHEMA, f"{platform}_{kind}", platform, raw)
+    for table, raw in spec["raw_tables"].items():
+        suites[f"{RAW_SCHEMA}.{table}"] = _suite(RAW_SCHEMA, table, None, raw)
+    for table, raw in spec["marts"].items():
+        suites[f"{MART_SCHEMA}.{table}"] = _suite(MART_SCHEMA, table, None, raw)
+    return suites
