@@ -10,7 +10,7 @@ MANIFEST := transform/target/manifest.json
 DBT_SOURCES := $(shell find transform/models transform/macros transform/seeds transform/tests -type f 2>/dev/null) \
 	transform/dbt_project.yml transform/profiles.yml
 
-.PHONY: install demo test ui bench-ingest bench-quality clean
+.PHONY: install demo test ui bench-ingest bench-quality bench-incremental clean
 
 install: $(VENV)/.installed $(MANIFEST)
 
@@ -40,6 +40,9 @@ bench-ingest: install
 
 bench-quality: install
 	$(BIN)/python bench/bench_quality.py
+
+bench-incremental: install
+	$(BIN)/python bench/bench_incremental.py
 
 clean:
 	rm -rf data && git clean -fdXq dagster_home

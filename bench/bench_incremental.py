@@ -1,0 +1,90 @@
+"""Benchmark: a one-day run after a history load, against a full rebuild of the same data.
+
+The figure is the ratio measured in one run: wall time of the run that receives
+one new day of export files ÷ wall time of building the same landing from an
+empty warehouse (aim: under 10% at 365 days of history). Per-step times show
+where the incremental run still spends time in proportion to history.
+
+    python bench/bench_incremental.py [--shops 5] [--days 90] [--out bench/out/incremental]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from ecomops.demo_data import generate
+
+
+def _build(landing: Path, warehouse: Path) -> tuple[float, dict[str, float]]:
+    """One in-process run of build_everything; wall seconds and seconds per step."""
+    os.environ.update({
+        "ECOMOPS_LANDING": str(landing.resolve()),
+        "ECOMOPS_WAREHOUSE": str(warehouse.resolve()),
+        "ECOMOPS_SERVING": str(warehouse.with_name(warehouse.stem + "_serving.duckdb").resolve()),
+        "ECOMOPS_QUARANTINE": str(warehouse.with_name("quarantine").resolve()),
+    })
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.jobs import BUILD_EVERYTHING
+
+    job = defs().resolve_job_def(BUILD_EVERYTHING)
+    with dg.DagsterInstance.ephemeral() as instance:
+        started = time.perf_counter()
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+        wall = time.perf_counter() - started
+        assert result.success, f"run {result.run_id} failed"
+        bounds: dict[str, list[float]] = defaultdict(list)
+        for entry in instance.all_logs(result.run_id):
+            event = entry.dagster_event
+            if event and event.step_key and event.event_type_value in ("STEP_START", "STEP_SUCCESS"):
+                bounds[event.step_key].append(entry.timestamp)
+    return wall, {step: max(times) - min(times) for step, times in bounds.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shops", type=int, default=5)
+    parser.add_argument("--days", type=int, default=90, help="days of history before the new day")
+    parser.add_argument("--out", default="bench/out/incremental")
+    args = parser.parse_args()
+    out = Path(args.out)
+    shutil.rmtree(out, ignore_errors=True)
+
+    # Same seed, one more day: the first days' files are the same bytes, the last day's are new.
+    # The new day is yesterday: the quality gates reject business dates in the future.
+    start = dt.date.today() - dt.timedelta(days=args.days + 1)
+    complete = out / "complete"
+    generate(complete, shops=args.shops, days=args.days + 1, start=start)
+    new_day = (start + dt.timedelta(days=args.days)).strftime("%Y%m%d")
+    history = out / "history"
+    shutil.copytree(complete, history, ignore=lambda _, names: [n for n in names if new_day in n])
+    new_files = [p for p in complete.rglob("*") if p.is_file() and new_day in p.name]
+
+    _build(history, out / "incremental.duckdb")
+    for path in new_files:
+        target = history / path.relative_to(complete)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+    incremental_s, incremental_steps = _build(history, out / "incremental.duckdb")
+    full_s, full_steps = _build(complete, out / "full.duckdb")
+
+    print(f"history: {args.shops} shops x {args.days} days, then {len(new_files)} files of day {new_day}")
+    print(f"{'step':<28}{'one new day':>12}{'full rebuild':>14}")
+    for step in sorted(full_steps, key=full_steps.get, reverse=True):
+        print(f"  {step:<26}{incremental_steps.get(step, 0):>11.1f}s{full_steps[step]:>13.1f}s")
+    print(f"  {'whole run':<26}{incremental_s:>11.1f}s{full_s:>13.1f}s")
+    print(f"ratio one-day run / full rebuild: {incremental_s / full_s:.1%} (target < 10% at 365 days)")
+
+
+if __name__ == "__main__":
+    main()
