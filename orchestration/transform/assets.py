@@ -40,9 +40,10 @@ class TransformTranslator(DagsterDbtTranslator):
     pool=WAREHOUSE_POOL,
 )
 def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
-    """`dbt build` of the selected models: each model is materialized, then its tests run as checks."""
+    """`dbt build` of the selected models: each model is materialized, then its data tests run as checks."""
     settings = warehouse.settings
     # dbt reads the warehouse path and the buyer-hash salt from its environment (profiles.yml, macros).
     os.environ["ECOMOPS_WAREHOUSE"] = str(settings.warehouse.resolve())
     os.environ[BUYER_SALT_ENV] = settings.buyer_salt()
-    yield from dbt.cli(["build"], context=context).stream()
+    # Unit tests pin formulas on fixed rows, not data: CI runs them (tests/test_transform.py), runs don't.
+    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
