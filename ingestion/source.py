@@ -72,9 +72,17 @@ class IngestReport:
         return [o for o in self.outcomes if o["table_name"] == table]
 
 
+def _file_stat_columns(size: int, mtime_ns: int) -> dict:
+    """The ledger's record of a file's size and modification time, read by the next run's change test."""
+    return {
+        "file_size": size,
+        "file_mtime": dt.datetime.fromtimestamp(mtime_ns / 1e9, tz=dt.timezone.utc),
+        "file_mtime_ns": mtime_ns,
+    }
+
+
 def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | None = None,
                 error: RejectedFile | None = None, reason: str | None = None, fingerprint: str | None = None) -> dict:
-    size, mtime_ns = file.stat()
     return {
         "_source_file": file.relative_path,
         "table_name": file.table,
@@ -83,9 +91,7 @@ def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | 
         "status": status,
         "rows": rows,
         "file_hash": file_hash,
-        "file_size": size,
-        "file_mtime": dt.datetime.fromtimestamp(mtime_ns / 1e9, tz=dt.timezone.utc),
-        "file_mtime_ns": mtime_ns,
+        **_file_stat_columns(*file.stat()),
         "reason": str(error) if error else reason,
         "error_row": error.row if error else None,
         "error_column": error.column if error else None,
@@ -127,6 +133,7 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], tr
         current, tracked = scan(), tracked_by_file()
         loaded_hashes = {t["file_hash"]: path for path, t in tracked.items() if t["status"] == "loaded"}
         batch: list[pa.Table] = [raw_arrow_schema(mapping).empty_table()]  # the table exists before its first file
+        batch_rows = 0
         outcomes: list[dict] = []
         touched: list[dict] = []
         for file in current.files_for(mapping.table_name):
@@ -137,8 +144,7 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], tr
                 continue  # unchanged since it was last processed: not even hashed again
             file_hash = file_sha256(file.path)
             if known and previous["file_hash"] == file_hash:
-                touched.append({**previous, "file_size": size, "file_mtime_ns": mtime_ns,
-                                "file_mtime": dt.datetime.fromtimestamp(mtime_ns / 1e9, tz=dt.timezone.utc)})
+                touched.append({**previous, **_file_stat_columns(size, mtime_ns)})
                 continue  # touched, not changed: remember the new mtime only
             status, table, row = _process(file, file_hash, mtime_ns, mapping, current, loaded_hashes, quarantine_dir)
             outcomes.append(row)
@@ -146,9 +152,10 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], tr
                 continue
             loaded_hashes[file_hash] = file.relative_path
             batch.append(table)
-            if sum(t.num_rows for t in batch) >= BATCH_ROWS:
+            batch_rows += table.num_rows
+            if batch_rows >= BATCH_ROWS:
                 yield pa.concat_tables(batch)
-                batch = []
+                batch, batch_rows = [], 0
         if batch:
             yield pa.concat_tables(batch)
         yield _to_ledger(*outcomes, *touched)
