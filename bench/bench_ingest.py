@@ -24,18 +24,15 @@ import duckdb
 from ecomops.demo_data import generate
 from ingestion import load_landing
 from ingestion.files import HEADER_SEARCH_ROWS, find_header
+from ingestion.landing import scan_landing
 from ingestion.mapping import load_mappings
 
 
 def _csv_files(landing: Path) -> list[tuple[Path, str]]:
-    mappings = load_mappings().by_table
-    files = []
-    for path in sorted(landing.rglob("*.csv")):
-        parts = path.relative_to(landing).parts
-        table = f"{parts[0]}_{parts[1]}" if parts[0] == "erp" else f"{parts[0]}_{parts[2]}"
-        if table in mappings:
-            files.append((path, table))
-    return files
+    """The CSV exports ingestion would load, each with its raw table (the same landing scan)."""
+    mappings = load_mappings()
+    scan = scan_landing(landing, mappings.by_table, mappings.platforms)
+    return [(f.path, table) for table, files in scan.by_table.items() for f in files if f.path.suffix.lower() == ".csv"]
 
 
 def _duckdb_readable(path: Path, aliases: set[str], scratch: Path) -> tuple[Path, int]:

@@ -5,12 +5,8 @@ from __future__ import annotations
 import duckdb
 
 from ecomops.settings import Settings
+from ecomops.warehouse import table_row_counts
 from ingestion.mapping import load_mappings
-
-
-def _raw_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    tables = con.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()
-    return {t: con.execute(f'select count(*) from raw."{t}"').fetchall()[0][0] for (t,) in tables}
 
 
 def _rows_table(counts: dict[str, int], settings: Settings) -> list[str]:
@@ -75,7 +71,7 @@ def print_run_summary(settings: Settings, failed_steps: list[str]) -> None:
         print(f"no warehouse at {settings.warehouse}")
         return
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        counts = _raw_counts(con)
+        counts = {table: rows for (_, table), rows in table_row_counts(con, "raw").items()}
         rejected = con.execute(
             "select reason from raw.ingest_files where status = 'rejected' order by _source_file"
         ).fetchall() if "ingest_files" in counts else []

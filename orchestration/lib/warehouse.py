@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from ecomops.settings import Settings, get_settings
+from ecomops.warehouse import table_row_counts
 
 WAREHOUSE_POOL = "warehouse"
 
@@ -58,21 +59,16 @@ class WarehouseResource(dg.ConfigurableResource):
         return target
 
     def rows_by_schema(self) -> dict[str, int]:
-        """Rows held in the tables (not views) of each schema: the size of each layer."""
+        """Rows held in the tables (not views, not dlt's bookkeeping) of each schema: the size of each layer."""
         with duckdb.connect(self.warehouse, read_only=True) as con:
-            tables = con.execute(
-                "select schema_name, table_name from duckdb_tables() where not internal and table_name not like '\\_dlt%' escape '\\' order by 1, 2"
-            ).fetchall()
-            totals: dict[str, int] = {}
-            for schema, table in tables:
-                rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+            counts = table_row_counts(con)
+        totals: dict[str, int] = {}
+        for (schema, table), rows in counts.items():
+            if not table.startswith("_dlt"):
                 totals[schema] = totals.get(schema, 0) + rows
-            return totals
+        return totals
 
     def row_counts(self, schema: str) -> dict[str, int]:
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""
         with duckdb.connect(self.warehouse, read_only=True) as con:
-            tables = [r[0] for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
-            ).fetchall()]
-            return {t: con.execute(f'select count(*) from "{schema}"."{t}"').fetchall()[0][0] for t in tables}
+            return {table: rows for (_, table), rows in table_row_counts(con, schema).items()}
