@@ -2,6 +2,8 @@
   Monthly P&L per shop down to contribution profit, with the month's budget
   attainment over all budgeted accounts (per account: kpi_budget_monthly).
 -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month_start', on_schema_change='fail', tags=['daily']) }}
+
 with daily as (
     select
         cast({{ dbt.date_trunc('month', 'date') }} as date) as month_start,
@@ -20,6 +22,7 @@ with daily as (
         sum(expenses) as expenses,
         sum(contribution_profit) as contribution_profit
     from {{ ref('kpi_shop_daily') }}
+    where {{ in_rebuild_window('date', 'month_start', 'month') }}
     group by 1, 2, 3
 ),
 
@@ -53,6 +56,7 @@ select
     {{ safe_divide('daily.contribution_profit', 'daily.net_sales') }} as contribution_margin,
     budgets.budget_amount,
     budgets.budgeted_actual_amount,
-    {{ safe_divide('budgets.budgeted_actual_amount', 'budgets.budget_amount') }} as budget_attainment
+    {{ safe_divide('budgets.budgeted_actual_amount', 'budgets.budget_amount') }} as budget_attainment,
+    current_timestamp as _built_at
 from daily
 left join budgets on budgets.month_start = daily.month_start and budgets.shop_code = daily.shop_code

@@ -4,6 +4,8 @@
   days_of_inventory = available ÷ average daily units sold over the trailing
   30 days; label precedence: stockout, slow_moving, at_risk, overstock, healthy.
 -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date', on_schema_change='fail', tags=['daily']) }}
+
 with stock as (
     select
         inventory_date as date,
@@ -14,6 +16,7 @@ with stock as (
         sum(in_transit_qty) as in_transit_qty,
         sum(on_hand_value) as on_hand_value
     from {{ ref('fct_inventory_daily') }}
+    where {{ in_rebuild_window('inventory_date') }}
     group by inventory_date, sku_code
 ),
 
@@ -79,5 +82,6 @@ select
         when days_of_inventory < 7 then 'at_risk'
         when days_of_inventory > 90 then 'overstock'
         else 'healthy'
-    end as inventory_health
+    end as inventory_health,
+    current_timestamp as _built_at
 from rated

@@ -4,9 +4,12 @@
   which belong to the catalogue and stock rather than to a shop.
   A month still running ends at the last day of data.
 -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period_start', on_schema_change='fail', tags=['daily']) }}
+
 with periods as (
     select month_start as period_start, max(date_day) as period_end
     from {{ ref('dim_dates') }}
+    where {{ in_rebuild_window('month_start', 'period_start', 'month') }}
     group by month_start
 ),
 
@@ -121,7 +124,8 @@ select
     {{ safe_divide('catalogue.new_skus', 'catalogue.skus_on_sale') }} as new_sku_share,
     sell_out.cumulative_units_sold,
     sell_out.cumulative_units_received,
-    {{ safe_divide('sell_out.cumulative_units_sold', 'sell_out.cumulative_units_received') }} as sell_out_rate
+    {{ safe_divide('sell_out.cumulative_units_sold', 'sell_out.cumulative_units_received') }} as sell_out_rate,
+    current_timestamp as _built_at
 from shop_periods
 left join catalogue on catalogue.period_start = shop_periods.period_start
 left join sell_out on sell_out.period_start = shop_periods.period_start

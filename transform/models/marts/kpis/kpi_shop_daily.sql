@@ -3,6 +3,8 @@
   activity in any source. Sums are 0 on a day without activity; ratios are
   null when their denominator is 0. Definitions: KPI dictionary (yml).
 -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date', on_schema_change='fail', tags=['daily']) }}
+
 with spine as (
     select
         shops.platform,
@@ -11,6 +13,7 @@ with spine as (
     from {{ ref('dim_shops') }} as shops
     cross join {{ days_between('shops.first_activity_date', 'shops.last_activity_date') }}
     where not shops.is_seller_wide and shops.first_activity_date is not null
+        and {{ in_rebuild_window('cast(series.day_start as date)') }}
 ),
 
 created as (
@@ -162,5 +165,6 @@ select
     {{ safe_divide('ad_spend', 'attributed_gmv') }} as acos,
     {{ safe_divide('attributed_gmv * ' ~ safe_divide('gross_profit', 'net_sales') ~ ' - ad_spend', 'ad_spend') }} as roi,
     expenses,
-    gross_profit - platform_fees - ad_spend - expenses as contribution_profit
+    gross_profit - platform_fees - ad_spend - expenses as contribution_profit,
+    current_timestamp as _built_at
 from with_profit

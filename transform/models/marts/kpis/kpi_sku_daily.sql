@@ -3,6 +3,8 @@
   seller-wide pseudo shop), from the SKU's first sale, receipt or stock record
   to the last day of data: units, amounts, and 售罄率 since the first receipt.
 -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date', on_schema_change='fail', tags=['daily']) }}
+
 with sales as (
     select
         sku_code,
@@ -121,5 +123,8 @@ select
     case when first_receipt_date <= date then cumulative_cogs end as cumulative_cogs,
     case when first_receipt_date <= date then cumulative_received_value end as cumulative_received_value,
     case when first_receipt_date <= date then {{ safe_divide('cumulative_units_sold', 'cumulative_units_received') }} end as sell_out_rate,
-    case when first_receipt_date <= date then {{ safe_divide('cumulative_cogs', 'cumulative_received_value') }} end as sell_out_rate_value
+    case when first_receipt_date <= date then {{ safe_divide('cumulative_cogs', 'cumulative_received_value') }} end as sell_out_rate_value,
+    current_timestamp as _built_at
 from cumulative
+{#- cumulative and trailing sums need every earlier day; only the window's days are written #}
+where {{ in_rebuild_window('date') }}
