@@ -21,10 +21,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro order_export_versions(platform) -%}
+{% macro order_export_versions(platform, key_column) -%}
 {%- set shape = order_payment_shape(platform) -%}
 export_rows as (
-    select * from {{ source('raw', platform ~ '_orders') }}
+    {{ versions_to_rank(source('raw', platform ~ '_orders'), key_column) }}
 ),
 
 order_statuses as (
@@ -78,8 +78,9 @@ order_versions as (
 
 {# stg_<platform>__orders: the latest state of each order, order-level fields only. #}
 {% macro stage_orders(platform) -%}
+{{ latest_version_table('order_key') }}
 with
-{{ order_export_versions(platform) }},
+{{ order_export_versions(platform, 'order_id') }},
 
 latest as (
     {{ latest_version('order_versions', ['order_id'], order_state_order()) }}
@@ -112,15 +113,17 @@ select
     latest.traffic_source,
     latest.creator,
     latest._source_file,
-    latest._file_mtime
+    latest._file_mtime,
+    latest._last_load_id
 from latest
 left join shops on shops.shop_code = latest.shop_code
 {%- endmacro %}
 
 {# stg_<platform>__order_lines: the latest state of each order line, line-level fields only. #}
 {% macro stage_order_lines(platform) -%}
+{{ latest_version_table('line_key') }}
 with
-{{ order_export_versions(platform) }},
+{{ order_export_versions(platform, 'line_id') }},
 
 latest as (
     {{ latest_version('order_versions', ['line_id'], order_state_order()) }}
@@ -144,6 +147,7 @@ select
     line_refund_state as refund_status,
     refund_amount,
     _source_file,
-    _file_mtime
+    _file_mtime,
+    _last_load_id
 from latest
 {%- endmacro %}

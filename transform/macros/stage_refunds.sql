@@ -1,7 +1,8 @@
 {# stg_<platform>__refunds: the latest state of each refund / after-sales case, one SQL body for every platform. #}
 {% macro stage_refunds(platform) -%}
+{{ latest_version_table('refund_key') }}
 with export_rows as (
-    select * from {{ source('raw', platform ~ '_refunds') }}
+    {{ versions_to_rank(source('raw', platform ~ '_refunds'), 'refund_id') }}
 ),
 
 refund_statuses as (
@@ -61,7 +62,8 @@ select
     latest.canonical_refund_type as refund_type,
     latest.reason,
     latest._source_file,
-    latest._file_mtime
+    latest._file_mtime,
+    latest._last_load_id
 from latest
 left join shops on shops.shop_code = latest.shop_code
 {%- endmacro %}
