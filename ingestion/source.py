@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dlt
 import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract.resource import DltResource
 
@@ -45,6 +47,7 @@ LEDGER_SCHEMA = pa.schema([
     ("error_row", pa.int64()),
     ("error_column", pa.string()),
     ("mapping_fingerprint", pa.string()),
+    ("first_business_date", pa.date32()),
     ("processed_at", pa.timestamp("us", tz="UTC")),
 ])
 SHOPS_SCHEMA = pa.schema([
@@ -81,8 +84,28 @@ def _file_stat_columns(size: int, mtime_ns: int) -> dict:
     }
 
 
+def first_business_date(table: pa.Table, timezone: str) -> dt.date | None:
+    """The earliest shop-local day of any date or time in the file: the first business day it can change.
+
+    A day's order export re-exports orders created weeks before (their status changed), and a cost price
+    list reaches back to its first cost period: their KPI days need a rebuild, not only the file's day.
+    """
+    days = []
+    for name in table.column_names:
+        column = table.column(name)
+        if name.startswith("_") or not (pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
+            continue
+        first = pc.min(column).as_py()
+        if isinstance(first, dt.datetime):
+            first = first.astimezone(ZoneInfo(timezone)).date() if first.tzinfo else first.date()
+        if first is not None:
+            days.append(first)
+    return min(days, default=None)
+
+
 def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | None = None,
-                error: RejectedFile | None = None, reason: str | None = None, fingerprint: str | None = None) -> dict:
+                error: RejectedFile | None = None, reason: str | None = None, fingerprint: str | None = None,
+                first_day: dt.date | None = None) -> dict:
     return {
         "_source_file": file.relative_path,
         "table_name": file.table,
@@ -96,6 +119,7 @@ def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | 
         "error_row": error.row if error else None,
         "error_column": error.column if error else None,
         "mapping_fingerprint": fingerprint,
+        "first_business_date": first_day,
         "processed_at": dt.datetime.now(tz=dt.timezone.utc),
     }
 
@@ -189,7 +213,8 @@ def _process(file: LandingFile, file_hash: str, mtime_ns: int, mapping: ExportMa
         return "rejected", None, _ledger_row(file, "rejected", file_hash=file_hash, error=error,
                                              fingerprint=mapping.fingerprint)
     return "loaded", table, _ledger_row(file, "loaded", rows=table.num_rows, file_hash=file_hash,
-                                        fingerprint=mapping.fingerprint)
+                                        fingerprint=mapping.fingerprint,
+                                        first_day=first_business_date(table, context.timezone))
 
 
 def _shops_resource(scan: Callable[[], LandingScan], quarantine_dir: Path, report: IngestReport) -> DltResource:
