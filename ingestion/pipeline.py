@@ -15,6 +15,8 @@ def warehouse_pipeline(pipeline_name: str, dataset_name: str, warehouse: Path, w
     """A dlt pipeline loading into one dataset (schema) of the DuckDB warehouse."""
     # Arrow tables skip dlt's normalizer, which only adds _dlt_load_id when asked.
     os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+    # Merges stage each load in <dataset>_staging; empty it once merged, or it keeps a copy of the last load.
+    os.environ.setdefault("LOAD__TRUNCATE_STAGING_DATASET", "true")
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
