@@ -15,6 +15,11 @@ from ecomops.settings import Settings, get_settings
 from ecomops.warehouse import table_row_counts
 
 WAREHOUSE_POOL = "warehouse"
+# What readers get in the serving copy: the marts (facts, dimensions, KPIs), alerts, quality results and
+# quarantined rows, and the file ledger the landing sensor compares with. Raw, staging and intermediate
+# data stay in the warehouse: copying them would cost a run time in proportion to the whole history.
+PUBLISHED_SCHEMAS = ("marts", "alerts", "quality", "quarantine")
+PUBLISHED_TABLES = (("raw", "ingest_files"),)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -40,7 +45,7 @@ class WarehouseResource(dg.ConfigurableResource):
                         serving=Path(self.serving))
 
     def publish_serving_copy(self) -> Path:
-        """Copy the warehouse into a new file, then rename it over the serving copy.
+        """Copy the published tables into a new file, then rename it over the serving copy.
 
         Readers (BI tools, the landing sensor) open only the serving copy: a
         reader holding the old file keeps reading it, the next one opens the new
@@ -51,9 +56,13 @@ class WarehouseResource(dg.ConfigurableResource):
         staging.unlink(missing_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(self.warehouse) as con:
-            source = con.execute("select current_database()").fetchall()[0][0]
+            tables = [(schema, table) for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+            ).fetchall() if schema in PUBLISHED_SCHEMAS or (schema, table) in PUBLISHED_TABLES]
             con.execute(f"attach '{staging}' as serving_copy")
-            con.execute(f'copy from database "{source}" to serving_copy')
+            for schema, table in tables:
+                con.execute(f'create schema if not exists serving_copy."{schema}"')
+                con.execute(f'create table serving_copy."{schema}"."{table}" as select * from "{schema}"."{table}"')
             con.execute("detach serving_copy")
         staging.replace(target)  # atomic on one filesystem
         return target
