@@ -31,16 +31,11 @@ def _build(landing: Path, warehouse: Path) -> tuple[float, dict[str, float]]:
     })
     import dagster as dg
 
-    from orchestration.definitions import defs
-    from orchestration.jobs import BUILD_EVERYTHING
+    from orchestration.run import build_everything_in_process
 
-    job = defs().resolve_job_def(BUILD_EVERYTHING)
     with dg.DagsterInstance.ephemeral() as instance:
         started = time.perf_counter()
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-        )
+        result = build_everything_in_process(instance, log_level="ERROR")
         wall = time.perf_counter() - started
         assert result.success, f"run {result.run_id} failed"
         bounds: dict[str, list[float]] = defaultdict(list)
@@ -63,12 +58,16 @@ def main() -> None:
     # Same seed, one more day: the first days' files are the same bytes, the last day's are new.
     # The new day is yesterday: the quality gates reject business dates in the future.
     start = dt.date.today() - dt.timedelta(days=args.days + 1)
+    os.environ["ECOMOPS_FIRST_BUSINESS_DATE"] = start.isoformat()  # the daily partitions start with the data
     complete = out / "complete"
     generate(complete, shops=args.shops, days=args.days + 1, start=start)
     new_day = (start + dt.timedelta(days=args.days)).strftime("%Y%m%d")
     history = out / "history"
-    shutil.copytree(complete, history, ignore=lambda _, names: [n for n in names if new_day in n])
-    new_files = [p for p in complete.rglob("*") if p.is_file() and new_day in p.name]
+    # The ERP cost price list is one file of every cost period, named for the day it was exported:
+    # the seller had it before the new day too. Every other file named for the new day is that day's news.
+    shutil.copytree(complete, history,
+                    ignore=lambda folder, names: [] if Path(folder).name == "cogs" else [n for n in names if new_day in n])
+    new_files = [p for p in complete.rglob("*") if p.is_file() and new_day in p.name and p.parent.name != "cogs"]
 
     _build(history, out / "incremental.duckdb")
     for path in new_files:

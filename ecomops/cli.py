@@ -33,16 +33,10 @@ def _dagster_instance():
 def _run(args: argparse.Namespace) -> int:
     _use_paths(args)
     from ecomops.report import print_run_summary
-    from orchestration.definitions import defs
-    from orchestration.jobs import BUILD_EVERYTHING
+    from orchestration.run import build_everything_in_process
 
-    job = defs().resolve_job_def(BUILD_EVERYTHING)
     with _dagster_instance() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+        result = build_everything_in_process(instance)
     failed = [event.step_key for event in result.all_events if event.is_step_failure]
     print_run_summary(get_settings(), failed_steps=failed)
     if not result.success:

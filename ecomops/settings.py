@@ -22,6 +22,7 @@ class Settings:
     serving: Path
     daily_cron: str = "30 6 * * *"
     business_timezone: str = "Asia/Shanghai"
+    first_business_date: str = "2025-01-01"
     alert_rules: Path = PACKAGED_ALERT_RULES
 
     @property
@@ -52,6 +53,7 @@ def get_settings() -> Settings:
         mappings=Path(os.environ.get("ECOMOPS_MAPPINGS", PACKAGED_MAPPINGS)),
         serving=Path(os.environ.get("ECOMOPS_SERVING", "data/serving.duckdb")),
         daily_cron=os.environ.get("ECOMOPS_DAILY_CRON", "30 6 * * *"),
+        first_business_date=os.environ.get("ECOMOPS_FIRST_BUSINESS_DATE", "2025-01-01"),
         alert_rules=Path(os.environ.get("ECOMOPS_ALERT_RULES", PACKAGED_ALERT_RULES)),
     )
 

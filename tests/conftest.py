@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +12,13 @@ import duckdb
 import pytest
 import xlsxwriter
 
-from ingestion import load_landing
-from ingestion.mapping import PACKAGED_MAPPINGS
-from ingestion.source import IngestReport
+# Daily partitions start with the test data (the demo generator's first day), before any definitions import:
+# a first load builds every partition, and each one is a materialization event per daily asset.
+os.environ.setdefault("ECOMOPS_FIRST_BUSINESS_DATE", "2026-10-01")
+
+from ingestion import load_landing  # noqa: E402
+from ingestion.mapping import PACKAGED_MAPPINGS  # noqa: E402
+from ingestion.source import IngestReport  # noqa: E402
 
 SHOPS_YAML = """\
 shops:

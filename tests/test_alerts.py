@@ -33,6 +33,7 @@ from ecomops.demo_data.catalog import build_catalog, build_shops, date_of, day_n
 from ecomops.demo_data.generator import DEFAULT_START, _incident_day
 from ecomops.settings import get_settings
 from orchestration.alerts.assets import KPI_ASSETS, kpi_alerts
+from orchestration.lib.partitions import range_tags
 from orchestration.alerts.resources import AlertRulesResource
 from orchestration.definitions import defs
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -455,16 +456,19 @@ def small_warehouse(tmp_path, monkeypatch, robots):
     return warehouse
 
 
-def materialize_alerts(run_config: dict | None = None) -> dict:
+def materialize_alerts(first_day: str = "2026-11-09", last_day: str = "2026-11-15") -> dict:
+    """One run of the alerts asset over a range of its daily partitions (a single-run backfill)."""
     result = dg.materialize(
         [kpi_alerts],
         resources={"warehouse": WarehouseResource.from_settings(), "alert_rules": AlertRulesResource.from_settings()},
-        run_config=run_config or {},
+        tags=range_tags(first_day, last_day),
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success
-    (event,) = result.get_asset_materialization_events()
-    return {k: v.value for k, v in event.materialization.metadata.items()}
+    events = result.get_asset_materialization_events()  # one per partition, all with the run's metadata
+    first, last = dt.date.fromisoformat(first_day), dt.date.fromisoformat(last_day)
+    assert sorted(e.partition for e in events) == [str(first + dt.timedelta(days=n)) for n in range((last - first).days + 1)]
+    return {k: v.value for k, v in events[0].materialization.metadata.items()}
 
 
 def rows(warehouse: Path, sql: str) -> list[tuple]:
@@ -525,17 +529,17 @@ def demo_warehouse(tmp_path_factory):
         yield get_settings().warehouse, env
 
 
-def test_the_demo_run_evaluates_the_recent_dates(demo_warehouse):
+def test_the_first_run_evaluates_every_day_of_history(demo_warehouse):
     warehouse, _ = demo_warehouse
     dates = rows(warehouse, "select distinct date from alerts.kpi_alerts order by 1")
-    assert [d for (d,) in dates] == [dt.date(2026, 11, 8) + dt.timedelta(days=i) for i in range(7)]
+    assert [d for (d,) in dates] == [dt.date(2026, 10, 1) + dt.timedelta(days=i) for i in range(45)]
 
 
 def test_paid_amount_drop_fires_on_the_incident_days_only(demo_warehouse):
     warehouse, _ = demo_warehouse
     incidents = demo_incidents(shops=5, days=45)
     assert incidents, "the demo generator should plant at least one incident day"
-    metadata = materialize_alerts({"ops": {"alerts__kpi_alerts": {"config": {"start_date": "2026-10-01"}}}})
+    metadata = materialize_alerts("2026-10-01", "2026-11-14")
     assert "45 dates" in metadata["dates_evaluated"]["kpi_shop_daily"]
     fired = rows(warehouse, "select shop_code, date from alerts.kpi_alerts where rule_id = 'paid_amount_drop' and fired")
     assert set(fired) == incidents
@@ -547,5 +551,5 @@ def test_paid_amount_drop_fires_on_the_incident_days_only(demo_warehouse):
     assert "paid_amount" in message[0][0] and "expected ≥" in message[0][0]
 
     before = rows(warehouse, "select count(*), count(*) filter (where fired) from alerts.kpi_alerts")
-    materialize_alerts({"ops": {"alerts__kpi_alerts": {"config": {"start_date": "2026-10-01", "end_date": "2026-11-14"}}}})
+    materialize_alerts("2026-10-01", "2026-11-14")
     assert rows(warehouse, "select count(*), count(*) filter (where fired) from alerts.kpi_alerts") == before

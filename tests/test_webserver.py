@@ -1,4 +1,4 @@
-"""`dagster dev` serves the definitions: assets, checks, schedules and sensors are visible over GraphQL."""
+"""`dagster dev` serves the definitions: assets, checks, partitions, schedules and sensors are visible over GraphQL."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 QUERY = """
 {
-  assetNodes { assetKey { path } hasAssetChecks }
+  assetNodes {
+    assetKey { path } hasAssetChecks isPartitioned
+    partitionDefinition { type description } partitionKeys backfillPolicy { policyType }
+  }
   repositoriesOrError {
     ... on RepositoryConnection {
       nodes { name schedules { name } sensors { name } }
@@ -80,12 +83,23 @@ def dagster_dev(tmp_path):
             process.wait()
 
 
-def test_dagster_dev_serves_assets_checks_schedules_and_sensors(dagster_dev):
+def test_dagster_dev_serves_assets_checks_partitions_schedules_and_sensors(dagster_dev):
     data = _graphql(dagster_dev, QUERY)["data"]
-    keys = {"/".join(node["assetKey"]["path"]) for node in data["assetNodes"]}
+    nodes = {"/".join(node["assetKey"]["path"]): node for node in data["assetNodes"]}
+    keys = set(nodes)
     assert {"raw/taobao_orders", "raw/erp_products", "staging/stg_pdd__orders", "marts/fct_orders",
             "marts/kpi_shop_daily", "serving/warehouse_copy"} <= keys
     assert any(node["hasAssetChecks"] for node in data["assetNodes"] if node["assetKey"]["path"][0] == "marts")
+    # daily KPI and alert assets: one partition per business day, backfilled in a single run
+    daily = {key for key, node in nodes.items() if node["isPartitioned"]}
+    assert daily == {"marts/kpi_shop_daily", "marts/kpi_sku_daily", "marts/kpi_inventory_daily",
+                     "marts/kpi_finance_monthly", "marts/kpi_product_period", "alerts/kpi_alerts"}
+    for key in daily:
+        node = nodes[key]
+        assert node["partitionDefinition"]["type"] == "TIME_WINDOW" and "Asia/Shanghai" in node["partitionDefinition"]["description"]
+        assert node["partitionKeys"][0] == "2026-10-01"  # ECOMOPS_FIRST_BUSINESS_DATE (tests/conftest.py)
+        assert node["backfillPolicy"]["policyType"] == "SINGLE_RUN"
+    assert not nodes["marts/fct_orders"]["isPartitioned"]
     (repository,) = data["repositoriesOrError"]["nodes"]
     assert {s["name"] for s in repository["schedules"]} >= {"daily_refresh"}
     assert {s["name"] for s in repository["sensors"]} >= {"landing_files_sensor"}

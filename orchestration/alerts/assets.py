@@ -3,26 +3,15 @@
 import datetime as dt
 
 import dagster as dg
-from pydantic import Field
 
 from ecomops.alerts.run import AlertRun, run_alerts
 from ecomops.alerts.store import ALERTS_DATASET, ALERTS_TABLE, NOTIFICATIONS_TABLE
 from orchestration.alerts.resources import AlertRulesResource
+from orchestration.lib.partitions import business_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 ALERTS_GROUP = "alerts"
 KPI_ASSETS = [dg.AssetKey(["marts", table]) for table in ("kpi_shop_daily", "kpi_inventory_daily", "kpi_sku_daily")]
-
-
-class AlertWindow(dg.Config):
-    """Business dates to (re-)evaluate; both empty: the most recent dates (the rules file says how many)."""
-
-    start_date: str | None = Field(default=None, description="first date to evaluate, YYYY-MM-DD (backfill)")
-    end_date: str | None = Field(default=None, description="last date to evaluate, YYYY-MM-DD (backfill)")
-
-
-def _date(value: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(value) if value else None
 
 
 def _summary_metadata(run: AlertRun) -> dict:
@@ -52,20 +41,26 @@ def _summary_metadata(run: AlertRun) -> dict:
     key=[ALERTS_DATASET, ALERTS_TABLE],
     deps=KPI_ASSETS,
     group_name=ALERTS_GROUP,
+    partitions_def=business_days(),
+    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
     kinds={"dlt", "duckdb"},
 )
-def kpi_alerts(context: dg.AssetExecutionContext, config: AlertWindow, warehouse: WarehouseResource,
+def kpi_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                alert_rules: AlertRulesResource) -> dg.MaterializeResult:
     """Alert rules evaluated on the KPI tables: one row per rule, shop or SKU and date, merged on its key.
+
+    A run evaluates the business days of its partitions; a backfill re-evaluates a date range in one run.
 
     Fired alerts go to the configured chat robots; each send attempt is appended to
     `alerts.notifications`. A failed send does not fail this asset: the alert stays
     unsent and the next evaluation retries it.
     """
     settings = warehouse.settings
+    window = context.partition_time_window
+    first_day, last_day = window.start.date(), (window.end - dt.timedelta(days=1)).date()
     run = run_alerts(settings.warehouse, settings.dlt_working_dir, alert_rules.load(), context.run.run_id,
-                     _date(config.start_date), _date(config.end_date), context.log)
+                     first_day, last_day, context.log)
     counts = warehouse.row_counts(ALERTS_DATASET)
     metadata = _summary_metadata(run)
     context.log.info(

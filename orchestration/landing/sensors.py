@@ -8,6 +8,7 @@ import duckdb
 
 from ingestion.landing import pending_files
 from orchestration.jobs import build_everything_job
+from orchestration.lib.partitions import range_tags, range_to_build
 from orchestration.lib.warehouse import WarehouseResource
 
 
@@ -38,5 +39,5 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, warehouse: Warehou
     # The run key makes a second request for the same files a no-op, even after a cursor reset.
     return dg.RunRequest(
         run_key=f"landing-{file_set}",
-        tags={"ecomops/pending_files": str(len(pending))},
+        tags={"ecomops/pending_files": str(len(pending)), **range_tags(*range_to_build(warehouse.settings))},
     )

@@ -3,12 +3,17 @@ from fnmatch import fnmatch
 import dagster as dg
 
 from orchestration.quality.checks import mart_quality_gates, raw_quality_gates
+from orchestration.transform.assets import daily_kpi_models, transform_models
 
 QUALITY_GATES = "quality_gates"
 
 
 def quality_definitions() -> dg.Definitions:
-    gates = [raw_quality_gates(), mart_quality_gates()]
+    gates = [
+        raw_quality_gates(),
+        mart_quality_gates("mart_quality_gates", transform_models.keys),
+        mart_quality_gates("kpi_quality_gates", daily_kpi_models.keys),
+    ]
     job = dg.define_asset_job(
         QUALITY_GATES,
         selection=dg.AssetSelection.checks(*gates),

@@ -1,5 +1,10 @@
-"""Every dbt model, seed and snapshot as an asset, and every dbt test as an asset check (dagster-dbt)."""
+"""Every dbt model, seed and snapshot as an asset, and every dbt test as an asset check (dagster-dbt).
 
+Two steps: the daily KPI models are partitioned by business day; everything else is not.
+"""
+
+import datetime as dt
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -8,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from ecomops.settings import BUYER_SALT_ENV
+from orchestration.lib.partitions import business_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import transform_project
 
@@ -32,18 +38,67 @@ class TransformTranslator(DagsterDbtTranslator):
         )
 
 
-@dbt_assets(
-    manifest=transform_project.manifest_path,
-    project=transform_project,
-    name="transform_models",
-    dagster_dbt_translator=TransformTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    pool=WAREHOUSE_POOL,
-)
-def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource) -> Iterator:
+DAILY_MODELS = "tag:daily"  # the daily KPI models: incremental by business date (transform/macros/rebuild_window.sql)
+
+
+class DbtBuildConfig(dg.Config):
+    """`full_refresh` rebuilds incremental models from scratch (after a model's columns change)."""
+
+    full_refresh: bool = False
+
+
+def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+               config: DbtBuildConfig, dbt_vars: dict | None = None) -> Iterator:
     """`dbt build` of the selected models: each model is materialized, then its data tests run as checks."""
     settings = warehouse.settings
     # dbt reads the warehouse path and the buyer-hash salt from its environment (profiles.yml, macros).
     os.environ["ECOMOPS_WAREHOUSE"] = str(settings.warehouse.resolve())
     os.environ[BUYER_SALT_ENV] = settings.buyer_salt()
+    # A test between a daily KPI model and a dimension runs in the step that builds the KPI model, not
+    # before it (dbt's default, eager, would run it in the first step that builds either side).
+    os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
     # Unit tests pin formulas on fixed rows, not data: CI runs them (tests/test_transform.py), runs don't.
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    yield from dbt.cli(args, context=context).stream()
+
+
+@dbt_assets(
+    manifest=transform_project.manifest_path,
+    project=transform_project,
+    name="transform_models",
+    exclude=DAILY_MODELS,
+    dagster_dbt_translator=TransformTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    pool=WAREHOUSE_POOL,
+)
+def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                     config: DbtBuildConfig) -> Iterator:
+    """Staging, facts, dimensions and customer KPIs: tables rebuilt every run, staging of orders and refunds
+    incrementally (the orders with rows loaded since the last run)."""
+    yield from _dbt_build(context, dbt, warehouse, config)
+
+
+@dbt_assets(
+    manifest=transform_project.manifest_path,
+    project=transform_project,
+    name="daily_kpi_models",
+    select=DAILY_MODELS,
+    dagster_dbt_translator=TransformTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    partitions_def=business_days(),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=WAREHOUSE_POOL,
+)
+def daily_kpi_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+                     config: DbtBuildConfig) -> Iterator:
+    """Daily KPI tables by business date: a run replaces its partitions' days and the lookback before them,
+    from earlier still if files loaded since the last build reach further back (transform/macros/rebuild_window.sql).
+
+    A backfill of any date range is one run and one `dbt build`, so it never races another writer.
+    """
+    window = context.partition_time_window
+    last_day = window.end - dt.timedelta(days=1)
+    dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat()}
+    yield from _dbt_build(context, dbt, warehouse, config, dbt_vars)

@@ -1,0 +1,34 @@
+"""Business-day partitions of the daily KPI and alert assets, and the range a run builds."""
+
+from functools import cache
+
+import dagster as dg
+
+from ecomops.settings import Settings, get_settings
+
+
+@cache
+def business_days() -> dg.DailyPartitionsDefinition:
+    """One partition per business day (Asia/Shanghai); the last one is yesterday, the last complete day."""
+    settings = get_settings()
+    return dg.DailyPartitionsDefinition(start_date=settings.first_business_date, timezone=settings.business_timezone)
+
+
+# The run tags that make one run build a range of partitions: those a single-run backfill's run carries.
+RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
+
+
+def range_to_build(settings: Settings) -> tuple[str, str]:
+    """The partitions a landing-driven run builds: every business day until a run has been published, then yesterday.
+
+    The daily KPI models also rebuild the `lookback_days` before the first day (dbt var), which absorbs
+    late status changes and refunds; older days are rebuilt by a backfill of their partitions.
+    """
+    partitions = business_days()
+    last = partitions.get_last_partition_key()
+    first = partitions.get_first_partition_key() if not settings.serving.exists() else last
+    return first, last
