@@ -1,13 +1,11 @@
 """KPI alerts: evaluate the alert rules after the KPI tables build, notify, and load results with dlt."""
 
-import datetime as dt
-
 import dagster as dg
 
 from ecomops.alerts.run import AlertRun, run_alerts
 from ecomops.alerts.store import ALERTS_DATASET, ALERTS_TABLE, NOTIFICATIONS_TABLE
 from orchestration.alerts.resources import AlertRulesResource
-from orchestration.lib.partitions import business_days
+from orchestration.lib.partitions import business_days, run_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 ALERTS_GROUP = "alerts"
@@ -57,8 +55,7 @@ def kpi_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     unsent and the next evaluation retries it.
     """
     settings = warehouse.settings
-    window = context.partition_time_window
-    first_day, last_day = window.start.date(), (window.end - dt.timedelta(days=1)).date()
+    first_day, last_day = run_days(context)
     run = run_alerts(settings.warehouse, settings.dlt_working_dir, alert_rules.load(), context.run.run_id,
                      first_day, last_day, context.log)
     counts = warehouse.row_counts(ALERTS_DATASET)

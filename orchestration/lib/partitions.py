@@ -1,5 +1,6 @@
 """Business-day partitions of the daily KPI and alert assets, and the range a run builds."""
 
+import datetime as dt
 from functools import cache
 
 import dagster as dg
@@ -22,11 +23,17 @@ def range_tags(first: str, last: str) -> dict[str, str]:
     return {RANGE_START_TAG: first, RANGE_END_TAG: last}
 
 
+def run_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
+    """The first and last business day of the partitions a run materializes."""
+    window = context.partition_time_window
+    return window.start.date(), (window.end - dt.timedelta(days=1)).date()
+
+
 def range_to_build(settings: Settings) -> tuple[str, str]:
     """The partitions a landing-driven run builds: every business day until a run has been published, then yesterday.
 
-    The daily KPI models also rebuild the `lookback_days` before the first day (dbt var), which absorbs
-    late status changes and refunds; older days are rebuilt by a backfill of their partitions.
+    The daily KPI models also rebuild the `lookback_days` before the first day, and the earlier days the
+    run's new files hold (transform/macros/rebuild_window.sql).
     """
     partitions = business_days()
     last = partitions.get_last_partition_key()

@@ -3,7 +3,6 @@
 Two steps: the daily KPI models are partitioned by business day; everything else is not.
 """
 
-import datetime as dt
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -13,7 +12,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from ecomops.settings import BUYER_SALT_ENV
-from orchestration.lib.partitions import business_days
+from orchestration.lib.partitions import business_days, run_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import transform_project
 
@@ -42,7 +41,8 @@ DAILY_MODELS = "tag:daily"  # the daily KPI models: incremental by business date
 
 
 class DbtBuildConfig(dg.Config):
-    """`full_refresh` rebuilds incremental models from scratch (after a model's columns change)."""
+    """`full_refresh` rebuilds incremental models from scratch: after a model's columns, the status seeds,
+    a shop's timezone or the buyer salt changed."""
 
     full_refresh: bool = False
 
@@ -98,7 +98,6 @@ def daily_kpi_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
 
     A backfill of any date range is one run and one `dbt build`, so it never races another writer.
     """
-    window = context.partition_time_window
-    last_day = window.end - dt.timedelta(days=1)
-    dbt_vars = {"min_date": window.start.date().isoformat(), "max_date": last_day.date().isoformat()}
-    yield from _dbt_build(context, dbt, warehouse, config, dbt_vars)
+    first_day, last_day = run_days(context)
+    yield from _dbt_build(context, dbt, warehouse, config,
+                          {"min_date": first_day.isoformat(), "max_date": last_day.isoformat()})
