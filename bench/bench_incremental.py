@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from ecomops.demo_data import generate
+from ecomops.demo_data import deliver, generate, hold_back_day
 
 
 def _build(landing: Path, warehouse: Path) -> tuple[float, dict[str, float]]:
@@ -63,23 +63,16 @@ def main() -> None:
     os.environ["ECOMOPS_FIRST_BUSINESS_DATE"] = start.isoformat()  # the daily partitions start with the data
     complete = out / "complete"
     generate(complete, shops=args.shops, days=args.days + 1, start=start)
-    new_day = (start + dt.timedelta(days=args.days)).strftime("%Y%m%d")
+    new_day = start + dt.timedelta(days=args.days)
     history = out / "history"
-    # The ERP cost price list is one file of every cost period, named for the day it was exported:
-    # the seller had it before the new day too. Every other file named for the new day is that day's news.
-    shutil.copytree(complete, history,
-                    ignore=lambda folder, names: [] if Path(folder).name == "cogs" else [n for n in names if new_day in n])
-    new_files = [p for p in complete.rglob("*") if p.is_file() and new_day in p.name and p.parent.name != "cogs"]
+    new_files = hold_back_day(complete, history, new_day)
 
     _build(history, out / "incremental.duckdb")
-    for path in new_files:
-        target = history / path.relative_to(complete)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+    deliver(complete, history, new_files)
     incremental_s, incremental_steps = _build(history, out / "incremental.duckdb")
     full_s, full_steps = _build(complete, out / "full.duckdb")
 
-    print(f"history: {args.shops} shops x {args.days} days, then {len(new_files)} files of day {new_day}")
+    print(f"history: {args.shops} shops x {args.days} days, then {len(new_files)} files of day {new_day:%Y%m%d}")
     print(f"{'step':<28}{'one new day':>12}{'full rebuild':>14}")
     for step in sorted(full_steps, key=full_steps.get, reverse=True):
         print(f"  {step:<26}{incremental_steps.get(step, 0):>11.1f}s{full_steps[step]:>13.1f}s")

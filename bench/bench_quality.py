@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from ecomops.demo_data import generate
+from ecomops.demo_data import deliver, generate, hold_back_day
 
 LOAD, RAW_GATES, DBT, MART_GATES = "dlt load", "raw gates", "dbt build", "mart gates"
 # Steps of build_everything per phase: dbt builds, and gates the marts, in two steps (daily KPI models apart).
@@ -74,16 +73,7 @@ def main() -> None:
     # Ending yesterday: the gates reject dates in the future.
     summary = generate(generated, shops=args.shops, days=args.days, start=date.today() - timedelta(days=args.days))
     print(f"generated in {time.perf_counter() - started:.0f}s: {summary}".splitlines()[0])
-    last_day = f"{summary.start + timedelta(days=args.days - 1):%Y%m%d}"
-    last_day_files = []
-    for path in sorted(p for p in generated.rglob("*") if p.is_file()):
-        relative = path.relative_to(generated)
-        dates = re.findall(r"\d{8}", path.name)
-        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
-        if dates and dates[-1] == last_day:
-            last_day_files.append(relative)
-        else:
-            shutil.copy2(path, landing / relative)
+    last_day_files = hold_back_day(generated, landing, summary.start + timedelta(days=args.days - 1))
 
     os.environ["ECOMOPS_FIRST_BUSINESS_DATE"] = summary.start.isoformat()  # the daily partitions start with the data
     for name, value in {"ECOMOPS_LANDING": landing, "ECOMOPS_WAREHOUSE": args.out / "warehouse.duckdb",
@@ -92,8 +82,7 @@ def main() -> None:
         os.environ[name] = str(value.resolve())
     (args.out / "dagster_home").mkdir(parents=True)
     _report(f"first run: {args.shops} shops x {args.days - 1} days of history", _run_build_everything())
-    for relative in last_day_files:
-        shutil.copy2(generated / relative, landing / relative)
+    deliver(generated, landing, last_day_files)
     _report(f"daily run: day {args.days} only ({len(last_day_files)} files)", _run_build_everything())
 
 

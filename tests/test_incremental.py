@@ -4,7 +4,6 @@ the recent days; a refund of an order created weeks earlier reaches the marts.""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -12,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ecomops.demo_data import generate
+from ecomops.demo_data import deliver, generate, hold_back_day
 from orchestration.lib.partitions import business_days
 from orchestration.run import build_everything_in_process
 
@@ -69,14 +68,9 @@ def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     complete = root / "complete"
     generate(complete, shops=5, days=DAYS, start=START)
-    new_day = NEW_DAY.strftime("%Y%m%d")
     history = root / "history"
-    # The ERP cost price list is one file of every cost period, named for the day it was exported:
-    # the seller had it before day 61 too. Every other file named for day 61 is that day's news.
-    shutil.copytree(complete, history,
-                    ignore=lambda folder, names: [] if Path(folder).name == "cogs" else [n for n in names if new_day in n])
-    new_files = [p for p in complete.rglob("*") if p.is_file() and new_day in p.name and p.parent.name != "cogs"]
-    assert new_files, f"the generator wrote no files named for {new_day}"
+    new_files = hold_back_day(complete, history, NEW_DAY)
+    assert new_files, f"the generator wrote no files named for {NEW_DAY}"
 
     with pytest.MonkeyPatch.context() as env, dg.instance_for_test() as instance:
         env.setenv("ECOMOPS_BUYER_SALT", "test-salt")
@@ -86,8 +80,7 @@ def runs(tmp_path_factory):
         with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:  # marks one old day's rows
             con.execute("update marts.kpi_shop_daily set page_views = page_views + 1000000 where date = ?",
                         [SENTINEL_DAY])
-        for path in new_files:
-            shutil.copy2(path, history / path.relative_to(complete))
+        deliver(complete, history, new_files)
         one_day = _build(instance, partitions=(NEW_DAY.isoformat(), NEW_DAY.isoformat()))
         with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:
             sentinel_rows = con.execute(

@@ -122,6 +122,7 @@ Quirks and where they are (see ``layouts`` for the exact headers)
     =========================  ==========================================================
 """
 
+from .daily import deliver, hold_back_day
 from .generator import DEFAULT_START, GenerationSummary, generate
 
-__all__ = ["DEFAULT_START", "GenerationSummary", "generate"]
+__all__ = ["DEFAULT_START", "GenerationSummary", "deliver", "generate", "hold_back_day"]
