@@ -95,7 +95,8 @@ def raw_quality_gates() -> dg.AssetChecksDefinition:
 def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey]) -> dg.AssetChecksDefinition:
     """Gates of the given marts, as one step. Marts built by different steps get a gates step each:
     one step checking both would have to run after the second, while gating the first's downstream."""
-    configs = {key: config for key, config in _configs(MART_SCHEMA).items() if key in set(marts)}
+    marts = set(marts)
+    configs = {key: config for key, config in _configs(MART_SCHEMA).items() if key in marts}
 
     @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
                           pool=WAREHOUSE_POOL, name=name)

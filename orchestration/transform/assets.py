@@ -37,6 +37,7 @@ class TransformTranslator(DagsterDbtTranslator):
         )
 
 
+TRANSLATOR = TransformTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 DAILY_MODELS = "tag:daily"  # the daily KPI models: incremental by business date (transform/macros/rebuild_window.sql)
 
 
@@ -71,7 +72,7 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     project=transform_project,
     name="transform_models",
     exclude=DAILY_MODELS,
-    dagster_dbt_translator=TransformTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=TRANSLATOR,
     pool=WAREHOUSE_POOL,
 )
 def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
@@ -86,7 +87,7 @@ def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     project=transform_project,
     name="daily_kpi_models",
     select=DAILY_MODELS,
-    dagster_dbt_translator=TransformTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+    dagster_dbt_translator=TRANSLATOR,
     partitions_def=business_days(),
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
