@@ -29,7 +29,10 @@ COMPARED = {
     "kpi_finance_monthly": ["month_start", "shop_code"],
     "kpi_product_period": ["period_start", "shop_code"],
     "fct_orders": ["order_key"],
+    "fct_order_lines": ["line_key"],
     "fct_refunds": ["refund_key"],
+    "fct_settlement": ["shop_code", "entry_id"],
+    "dim_customers": ["customer_key"],
 }
 # Outside what the one-day run rebuilds: its partition, the lookback, and the days its files reach back to
 # (the day's order export re-exports orders created up to 27 days before: late refunds).
@@ -58,7 +61,8 @@ def _partitions_by_asset(result: dg.ExecuteInProcessResult) -> dict[str, set[str
 def _table(warehouse: Path, table: str, schema: str = "marts") -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.sql(f"select * from {schema}.{table}").to_arrow_table().to_pandas()
-    frame = frame.drop(columns=["_built_at"], errors="ignore")  # when the KPI row was written: differs by design
+    # bookkeeping differs by design: when a row was written (_built_at), the dlt load ids behind it (_last_load_id)
+    frame = frame.drop(columns=[column for column in frame.columns if column.startswith("_")])
     return frame.sort_values(COMPARED.get(table, list(frame.columns))).reset_index(drop=True)
 
 

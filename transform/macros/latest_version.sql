@@ -43,15 +43,28 @@ where version_rank = 1
 {%- endmacro %}
 
 {#
-  Staging is views, except the orders, order lines and refunds: ranking every
-  export version is the hot path, and each intermediate model and data test
-  reading a view would rank them all again. So those are incremental tables,
-  and a run re-ranks only the keys loaded since the last one (versions_to_rank).
-  What changes their rows without a new load needs `dbt build --full-refresh`:
-  the status vocabulary seeds, a shop's timezone, ECOMOPS_BUYER_SALT.
+  Staging is views, except the orders, order lines, refunds and the bill:
+  ranking every export version is the hot path, and each intermediate model
+  and data test reading a view would rank them all again. So those are
+  incremental tables, and a run re-ranks only the keys loaded since the last
+  one (versions_to_rank). The facts built on them are incremental the same way
+  (loaded_after_last_build). What changes rows without a new load needs
+  `dbt build --full-refresh`: the status vocabulary and entry type seeds, a
+  shop's timezone, ECOMOPS_BUYER_SALT.
 #}
-{% macro latest_version_table(unique_key) -%}
+{% macro incremental_by_key(unique_key) -%}
     {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=unique_key, on_schema_change='fail') }}
+{%- endmacro %}
+
+{#
+  The rows of an upstream model that reflect a dlt load newer than any this
+  model has built: `_last_load_id` is the newest load behind a row. Each model
+  keeps its own mark, so a run that failed half way is caught up by the next.
+  Build a model with its upstreams (every orchestrated run does): a parent
+  built later from an older load would be missed until a full refresh.
+#}
+{% macro loaded_after_last_build(load_id_column='_last_load_id') -%}
+    {{ load_id_column }} > (select coalesce(max(_last_load_id), '') from {{ this }})
 {%- endmacro %}
 
 {#
@@ -65,7 +78,7 @@ select * from {{ relation }}
 where {{ key_column }} in (
     select {{ key_column }}
     from {{ relation }}
-    where _dlt_load_id > (select coalesce(max(_last_load_id), '') from {{ this }})
+    where {{ loaded_after_last_build('_dlt_load_id') }}
 )
 {%- endif %}
 {%- endmacro %}

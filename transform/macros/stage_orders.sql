@@ -78,7 +78,7 @@ order_versions as (
 
 {# stg_<platform>__orders: the latest state of each order, order-level fields only. #}
 {% macro stage_orders(platform) -%}
-{{ latest_version_table('order_key') }}
+{{ incremental_by_key('order_key') }}
 with
 {{ order_export_versions(platform, 'order_id') }},
 
@@ -121,7 +121,7 @@ left join shops on shops.shop_code = latest.shop_code
 
 {# stg_<platform>__order_lines: the latest state of each order line, line-level fields only. #}
 {% macro stage_order_lines(platform) -%}
-{{ latest_version_table('line_key') }}
+{{ incremental_by_key('line_key') }}
 with
 {{ order_export_versions(platform, 'line_id') }},
 

@@ -1,7 +1,9 @@
 {#
   Daily exports without a record state (traffic, ads) and the platform bill:
   the same fields on every platform, so one body serves all. A later export of
-  the same key (an overlapping download) replaces the earlier one.
+  the same key (an overlapping download) replaces the earlier one. The bill,
+  the biggest, is an incremental table re-ranking the entries of new loads
+  (`versions_of`: the column the keys of new rows are looked up by).
 #}
 {% macro platform_export_layout(kind) -%}
     {%- set traffic_measures = [
@@ -27,6 +29,7 @@
             'keys': ['shop_code', 'entry_id'],
             'columns': ['entry_id', 'booked_at', 'order_id', 'entry_type', 'income', 'expense'],
             'local_dates': {'booked_date': 'booked_at'},
+            'versions_of': 'entry_id',
         },
     } -%}
     {{ return(layouts[kind]) }}
@@ -34,8 +37,14 @@
 
 {% macro stage_platform_export(platform, kind) -%}
 {%- set layout = platform_export_layout(kind) -%}
+{%- set incremental = 'versions_of' in layout -%}
+{%- if incremental %}{{ incremental_by_key(layout['keys']) }}{% endif %}
 with export_rows as (
+    {%- if incremental %}
+    {{ versions_to_rank(source('raw', platform ~ '_' ~ kind), layout['versions_of']) }}
+    {%- else %}
     select * from {{ source('raw', platform ~ '_' ~ kind) }}
+    {%- endif %}
 ),
 
 latest as (
@@ -57,6 +66,9 @@ select
     {%- endfor %}
     latest._source_file,
     latest._file_mtime
+    {%- if incremental %},
+    latest._last_load_id
+    {%- endif %}
 from latest
 left join shops on shops.shop_code = latest.shop_code
 {%- endmacro %}

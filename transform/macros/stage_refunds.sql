@@ -1,6 +1,6 @@
 {# stg_<platform>__refunds: the latest state of each refund / after-sales case, one SQL body for every platform. #}
 {% macro stage_refunds(platform) -%}
-{{ latest_version_table('refund_key') }}
+{{ incremental_by_key('refund_key') }}
 with export_rows as (
     {{ versions_to_rank(source('raw', platform ~ '_refunds'), 'refund_id') }}
 ),

@@ -2,9 +2,12 @@
   Order lines of every platform with their order's state, the order amount
   allocated over the lines (order-level amounts are repeated on each line of an
   export, so they are never summed over lines), and the cost price in force on
-  the paid date.
+  the paid date. Incremental: a run rebuilds every line of the orders rebuilt
+  upstream, and of the orders holding a SKU whose cost prices were reloaded.
 -#}
-with lines as (
+{{ incremental_by_key('line_key') }}
+
+with all_lines as (
     {{ union_platforms('order_lines') }}
 ),
 
@@ -14,6 +17,24 @@ orders as (
 
 cost_prices as (
     select * from {{ ref('int_cogs_price_periods') }}
+),
+
+sku_cost_loads as (
+    select sku_code, max(_last_load_id) as cost_load_id
+    from cost_prices
+    group by sku_code
+),
+
+lines as (
+    select * from all_lines
+    {%- if is_incremental() %}
+    where order_key in (
+        select order_key from orders where {{ loaded_after_last_build() }}
+        union
+        select order_key from all_lines
+        where sku_code in (select sku_code from sku_cost_loads where {{ loaded_after_last_build('cost_load_id') }})
+    )
+    {%- endif %}
 ),
 
 weighted as (
@@ -57,9 +78,13 @@ select
     orders.created_date,
     orders.paid_date,
     orders.buyer_key,
-    cost_prices.cost_price as unit_cost
+    cost_prices.cost_price as unit_cost,
+    greatest(
+        coalesce(shares._last_load_id, ''), coalesce(orders._last_load_id, ''), coalesce(sku_cost_loads.cost_load_id, '')
+    ) as _last_load_id
 from shares
 left join orders on orders.order_key = shares.order_key
+left join sku_cost_loads on sku_cost_loads.sku_code = shares.sku_code
 left join cost_prices
     on cost_prices.sku_code = shares.sku_code
     and orders.paid_date >= cost_prices.valid_from

@@ -2,14 +2,38 @@
   Refunds matched to the order line they refund: by line id where the export
   has one, else the order's only line. A successful return-and-refund brings
   units back, whose cost is reversed on the refund date (at the cost booked
-  when the line was paid).
+  when the line was paid). Incremental: a run rebuilds the refunds from new
+  loads and those of orders whose lines were rebuilt.
 -#}
-with refunds as (
+{{ incremental_by_key('refund_key') }}
+
+with all_refunds as (
     {{ union_platforms('refunds') }}
 ),
 
-lines as (
+all_lines as (
     select * from {{ ref('int_order_lines') }}
+),
+
+refunds as (
+    select * from all_refunds
+    {%- if is_incremental() %}
+    where {{ loaded_after_last_build() }}
+        or order_key in (select order_key from all_lines where {{ loaded_after_last_build() }})
+    {%- endif %}
+),
+
+lines as (
+    select * from all_lines
+    {%- if is_incremental() %}
+    where order_key in (select order_key from refunds)
+    {%- endif %}
+),
+
+order_line_loads as (
+    select order_key, max(_last_load_id) as lines_load_id
+    from lines
+    group by order_key
 ),
 
 single_line_orders as (
@@ -57,6 +81,8 @@ select
             then cast(round(lines.quantity * least(1.0, coalesce({{ safe_divide("matched.refund_amount", "lines.allocated_order_amount") }}, 1.0))) as bigint)
         else 0
     end as returned_units,
-    lines.unit_cost
+    lines.unit_cost,
+    greatest(coalesce(matched._last_load_id, ''), coalesce(order_line_loads.lines_load_id, '')) as _last_load_id
 from matched
 left join lines on lines.line_key = matched.matched_line_key
+left join order_line_loads on order_line_loads.order_key = matched.order_key

@@ -2,10 +2,16 @@
   One row per buyer of a shop (customer_key = shop and salted buyer hash; a
   platform's buyer ids do not join across platforms). No plain personal data:
   province and city of the latest order only. ltv = cumulative net paid amount.
+  Incremental: a run rebuilds the customers with an order rebuilt upstream.
 -#}
+{{ incremental_by_key('customer_key') }}
+
 with orders as (
     select * from {{ ref('fct_orders') }}
     where customer_key is not null
+    {%- if is_incremental() %}
+        and customer_key in (select customer_key from {{ ref('fct_orders') }} where {{ loaded_after_last_build() }})
+    {%- endif %}
 ),
 
 latest_order as (
@@ -34,7 +40,9 @@ select
     sum(case when orders.is_paid then orders.refunded_amount else 0 end) as refunded_amount,
     coalesce(sum(orders.paid_amount), 0) - sum(case when orders.is_paid then orders.refunded_amount else 0 end) as ltv,
     latest_order.receiver_province,
-    latest_order.receiver_city
+    latest_order.receiver_city,
+    max(orders._last_load_id) as _last_load_id,
+    current_timestamp as _built_at
 from orders
 left join latest_order on latest_order.customer_key = orders.customer_key
 group by

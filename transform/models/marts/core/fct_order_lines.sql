@@ -1,4 +1,6 @@
-{#- One row per order line; amounts are the line's share of its order, so they add up to the order amount. -#}
+{#- One row per order line; amounts are the line's share of its order, so they add up to the order amount. Incremental like int_order_lines. -#}
+{{ incremental_by_key('line_key') }}
+
 select
     line_key,
     order_key,
@@ -26,5 +28,10 @@ select
     raw_refund_status,
     refund_status,
     buyer_key,
-    case when buyer_key is not null then shop_code || ':' || buyer_key end as customer_key
+    case when buyer_key is not null then shop_code || ':' || buyer_key end as customer_key,
+    _last_load_id,
+    current_timestamp as _built_at
 from {{ ref('int_order_lines') }}
+{%- if is_incremental() %}
+where {{ loaded_after_last_build() }}
+{%- endif %}

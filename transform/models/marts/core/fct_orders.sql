@@ -1,14 +1,27 @@
-{#- One row per order (latest state) on every platform; gmv counts on the created date, payment on the paid date. -#}
+{#-
+  One row per order (latest state) on every platform; gmv counts on the created
+  date, payment on the paid date. Incremental: the orders rebuilt upstream and
+  those with refunds rebuilt since the last run.
+-#}
+{{ incremental_by_key('order_key') }}
+
 with orders as (
     select * from {{ ref('int_orders') }}
+    {%- if is_incremental() %}
+    where {{ loaded_after_last_build() }}
+        or order_key in (select order_key from {{ ref('int_refunds') }} where {{ loaded_after_last_build() }})
+    {%- endif %}
 ),
 
 refunds as (
     select
         order_key,
-        sum(refund_amount) as refunded_amount
+        sum(case when is_succeeded then refund_amount else 0 end) as refunded_amount,
+        max(_last_load_id) as refunds_load_id
     from {{ ref('int_refunds') }}
-    where is_succeeded
+    {%- if is_incremental() %}
+    where order_key in (select order_key from orders)
+    {%- endif %}
     group by order_key
 )
 
@@ -45,6 +58,8 @@ select
     orders.receiver_province,
     orders.receiver_city,
     orders.traffic_source,
-    orders.creator
+    orders.creator,
+    greatest(orders._last_load_id, coalesce(refunds.refunds_load_id, '')) as _last_load_id,
+    current_timestamp as _built_at
 from orders
 left join refunds on refunds.order_key = orders.order_key

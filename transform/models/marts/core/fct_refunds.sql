@@ -1,4 +1,6 @@
-{#- One row per refund / after-sales case (latest state); only succeeded ones move money, on refund_date. -#}
+{#- One row per refund / after-sales case (latest state); only succeeded ones move money, on refund_date. Incremental like int_refunds. -#}
+{{ incremental_by_key('refund_key') }}
+
 select
     refund_key,
     order_key,
@@ -23,5 +25,10 @@ select
     case when is_succeeded then refund_amount else 0 end as succeeded_refund_amount,
     returned_units,
     unit_cost,
-    coalesce(returned_units * unit_cost, 0) as returned_cogs
+    coalesce(returned_units * unit_cost, 0) as returned_cogs,
+    _last_load_id,
+    current_timestamp as _built_at
 from {{ ref('int_refunds') }}
+{%- if is_incremental() %}
+where {{ loaded_after_last_build() }}
+{%- endif %}

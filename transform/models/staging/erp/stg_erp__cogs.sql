@@ -5,5 +5,6 @@ with latest as (
 select
     sku_code,
     effective_date,
-    cost_price
+    cost_price,
+    _last_load_id
 from latest
