@@ -2,16 +2,22 @@
   The daily KPI models, and the monthly ones built on them, are incremental by
   business date: a run replaces the dates [min_date - lookback_days, max_date]
   (the months that overlap them, for monthly models). Dagster passes min_date
-  and max_date, the partition range of the run; a plain `dbt build` without
-  them starts at the latest date already built, with no end.
+  and max_date, the partition range of the run, as ECOMOPS_MIN_DATE and
+  ECOMOPS_MAX_DATE (changing `--vars` would make dbt parse the whole project
+  again); by hand, `--vars '{min_date: ..., max_date: ...}'`. A plain
+  `dbt build` without them starts at the latest date already built, with no end.
   The window reaches further back when a file loaded since the model's last
   build (its `_built_at`) holds earlier days (raw.ingest_files.first_business_date):
   an old day's export landing late, a day's orders export re-exporting orders
   created weeks before, a new cost price list. The lookback absorbs the rest.
   `dbt build --full-refresh` (or a backfill of every partition) rebuilds all.
 #}
+{% macro run_window_bound(name) -%}
+    {{ return(var(name, none) or env_var('ECOMOPS_' ~ name | upper, '') or none) }}
+{%- endmacro %}
+
 {% macro rebuild_window_start(built_column, grain) -%}
-    {%- set requested = "cast('" ~ var('min_date') ~ "' as date)" if var('min_date', none)
+    {%- set requested = "cast('" ~ run_window_bound('min_date') ~ "' as date)" if run_window_bound('min_date')
         else '(select max(' ~ built_column ~ ') from ' ~ this ~ ')' -%}
     {%- set late_files -%}
         (select min(first_business_date) from {{ source('raw', 'ingest_files') }}
@@ -29,8 +35,8 @@
 {% macro in_rebuild_window(date_expression, built_column='date', grain='day') -%}
     {%- if is_incremental() -%}
         {{ date_expression }} >= {{ rebuild_window_start(built_column, grain) }}
-        {%- if var('max_date', none) %}
-        {%- set last_day = "cast('" ~ var('max_date') ~ "' as date)" %}
+        {%- if run_window_bound('max_date') %}
+        {%- set last_day = "cast('" ~ run_window_bound('max_date') ~ "' as date)" %}
         and {{ date_expression }} < cast({{ dbt.dateadd(grain, 1, dbt.date_trunc(grain, last_day) if grain != 'day' else last_day) }} as date)
         {%- endif %}
     {%- else -%}
