@@ -1,5 +1,5 @@
 """Incremental runs: one new day after 60 days of history gives the KPIs a full rebuild gives, and rewrites only
-the recent days; a refund of an order created weeks earlier reaches the marts."""
+the recent days; a refund of an order created weeks earlier reaches the marts; the serving copy takes the new rows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import pytest
 
 from ecomops.demo_data import deliver, generate, hold_back_day
 from orchestration.lib.partitions import business_days
+from orchestration.lib.warehouse import PUBLISHED_SCHEMAS, PUBLISHED_TABLES
 from orchestration.run import build_everything_in_process
+from orchestration.serving.assets import SERVING_COPY_KEY
+from test_serving import differing_rows
 
 START = dt.date(2026, 9, 20)
 DAYS = 61
@@ -80,10 +83,14 @@ def runs(tmp_path_factory):
         env.setenv("ECOMOPS_BUYER_SALT", "test-salt")
         incremental = root / "incremental"
         _use(env, incremental, history)
+        incremental.mkdir()
+        with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:  # a model the first run publishes
+            con.execute("create schema marts; create table marts.retired_model as select 1 as id")
         first = _build(instance)
         with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:  # marks one old day's rows
             con.execute("update marts.kpi_shop_daily set page_views = page_views + 1000000 where date = ?",
                         [SENTINEL_DAY])
+            con.execute("drop table marts.retired_model")  # the one-day run's publish drops it from the copy
         deliver(complete, history, new_files)
         one_day = _build(instance, partitions=(NEW_DAY.isoformat(), NEW_DAY.isoformat()))
         with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:
@@ -97,7 +104,8 @@ def runs(tmp_path_factory):
         _use(env, full, complete)
         _build(instance)
     yield {"first": first, "one_day": one_day, "sentinel_rows": sentinel_rows,
-           "incremental": incremental / "warehouse.duckdb", "full": full / "warehouse.duckdb"}
+           "incremental": incremental / "warehouse.duckdb", "serving": incremental / "serving.duckdb",
+           "full": full / "warehouse.duckdb"}
 
 
 def test_the_first_load_materializes_every_partition_and_the_one_day_run_only_its_own(runs):
@@ -148,3 +156,24 @@ def test_a_refund_of_an_order_created_weeks_earlier_reaches_the_marts(runs):
                 "select refund_amount from marts.kpi_shop_daily where date = ? and shop_code = ?",
                 [NEW_DAY, shop_code]).fetchall()
             assert day_refunds >= amount
+
+
+def test_the_serving_copy_takes_the_one_day_runs_new_rows_and_equals_the_warehouse(runs):
+    (publication,) = [event.materialization.metadata for event in runs["one_day"].get_asset_materialization_events()
+                      if event.asset_key == SERVING_COPY_KEY]
+    given_new_rows = publication["tables_given_new_rows"].value.split(", ")
+    assert {"marts.kpi_shop_daily", "marts.fct_orders", "marts.fct_order_lines", "marts.fct_settlement"} <= set(given_new_rows)
+    with duckdb.connect(str(runs["incremental"]), read_only=True) as con:
+        con.execute(f"attach '{runs['serving']}' as serving (read_only)")
+        tables = {database: {(schema, table) for schema, table in con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = ?", [database]).fetchall()}
+            for database in ("warehouse", "serving")}
+        published = {(schema, table) for schema, table in tables["warehouse"]
+                     if schema in PUBLISHED_SCHEMAS or (schema, table) in PUBLISHED_TABLES}
+        assert tables["serving"] == published and ("marts", "retired_model") not in tables["serving"]
+        for schema, table in published:
+            assert differing_rows(con, f"{schema}.{table}") == 0, table
+        # the rebuild window's rows are the one-day run's; older days kept the first run's, and the sentinel day
+        # its unmarked rows: a whole-table copy would have published the marks the fixture removed afterwards
+        built = con.execute("select count(distinct _built_at), max(date) from serving.marts.kpi_shop_daily").fetchall()
+        assert built == [(2, NEW_DAY)]

@@ -6,6 +6,9 @@ runs in the `warehouse` pool, whose limit is 1 (see dagster_home/dagster.yaml).
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +23,9 @@ WAREHOUSE_POOL = "warehouse"
 # data stay in the warehouse: copying them would cost a run time in proportion to the whole history.
 PUBLISHED_SCHEMAS = ("marts", "alerts", "quality", "quarantine")
 PUBLISHED_TABLES = (("raw", "ingest_files"),)
+# dbt incremental models set it to current_timestamp on the rows a run writes: a later run's rows are newer.
+BUILT_AT = "_built_at"
+SERVING_DB = "serving_copy"  # the serving copy's name while attached to the warehouse connection
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -44,28 +50,52 @@ class WarehouseResource(dg.ConfigurableResource):
                         quarantine=Path(self.quarantine), mappings=Path(self.mappings),
                         serving=Path(self.serving))
 
-    def publish_serving_copy(self) -> Path:
-        """Copy the published tables into a new file, then rename it over the serving copy.
+    def publish_serving_copy(self, unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
+        """Bring a copy of the serving file up to date with the published tables, then rename it over the serving copy.
 
         Readers (BI tools, the landing sensor) open only the serving copy: a
         reader holding the old file keeps reading it, the next one opens the new
-        file, and neither ever takes a lock on the file runs write.
+        file, and neither ever takes a lock on the file runs write. A publish
+        that fails leaves the old file in place; the next one starts from it again.
+
+        `unique_keys` maps (schema, table) to the unique key of each delete+insert
+        incremental dbt model: such a table, when it has a `_built_at` column, gets
+        only the rows built since the copy's newest, so a daily run costs what it
+        changed; every other table is copied whole.
         """
         target = Path(self.serving)
         staging = target.with_name(f".{target.name}.publishing")
-        staging.unlink(missing_ok=True)
+        for leftover in (staging, staging.with_name(staging.name + ".wal")):  # a stale WAL would replay onto the copy
+            leftover.unlink(missing_ok=True)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            shutil.copyfile(target, staging)
+        updated, replaced = [], []
         with duckdb.connect(self.warehouse) as con:
-            tables = [(schema, table) for schema, table in con.execute(
-                "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
-            ).fetchall() if schema in PUBLISHED_SCHEMAS or (schema, table) in PUBLISHED_TABLES]
-            con.execute(f"attach '{staging}' as serving_copy")
-            for schema, table in tables:
-                con.execute(f'create schema if not exists serving_copy."{schema}"')
-                con.execute(f'create table serving_copy."{schema}"."{table}" as select * from "{schema}"."{table}"')
-            con.execute("detach serving_copy")
+            (warehouse,) = con.execute("select current_database()").fetchone()
+            published = [(schema, table) for schema, table in _tables(con, warehouse)
+                         if schema in PUBLISHED_SCHEMAS or (schema, table) in PUBLISHED_TABLES]
+            con.execute(f"attach '{staging}' as {SERVING_DB}")
+            updatable = {table: unique_keys[table] for table in published if table in unique_keys
+                         and _takes_new_rows(unique_keys[table], _columns(con, warehouse, *table),
+                                             _columns(con, SERVING_DB, *table))}
+            in_copy = set(_tables(con, SERVING_DB))
+            dropped = sorted(in_copy - set(published))
+            # Drop before creating: after the checkpoint, new tables reuse the freed blocks instead of growing the file.
+            for schema, table in in_copy - set(updatable):
+                con.execute(f'drop table {SERVING_DB}."{schema}"."{table}"')
+            con.execute(f"checkpoint {SERVING_DB}")
+            for schema, table in published:
+                source, copy = f'"{schema}"."{table}"', f'{SERVING_DB}."{schema}"."{table}"'
+                if (schema, table) in updatable and _add_new_rows(con, source, copy, updatable[(schema, table)]):
+                    updated.append(f"{schema}.{table}")
+                    continue
+                con.execute(f'create schema if not exists {SERVING_DB}."{schema}"')
+                con.execute(f"create or replace table {copy} as select * from {source}")
+                replaced.append(f"{schema}.{table}")
+            con.execute(f"detach {SERVING_DB}")
         staging.replace(target)  # atomic on one filesystem
-        return target
+        return ServingPublication(target, tuple(updated), tuple(replaced), tuple(f"{s}.{t}" for s, t in dropped))
 
     def rows_by_schema(self) -> dict[str, int]:
         """Rows held in the tables (not views, not dlt's bookkeeping) of each schema: the size of each layer."""
@@ -81,3 +111,51 @@ class WarehouseResource(dg.ConfigurableResource):
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""
         with duckdb.connect(self.warehouse, read_only=True) as con:
             return {table: rows for (_, table), rows in table_row_counts(con, schema).items()}
+
+
+@dataclass(frozen=True)
+class ServingPublication:
+    """What a publish did: the tables given only their new rows, those copied whole, those dropped."""
+
+    path: Path
+    updated: tuple[str, ...]
+    replaced: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:
+    return con.execute("select schema_name, table_name from duckdb_tables() where database_name = ?",
+                       [database]).fetchall()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and table_name = ? order by column_index",
+        [database, schema, table],
+    ).fetchall()
+
+
+def _takes_new_rows(key: Sequence[str], source_columns: list[tuple[str, str]],
+                    copy_columns: list[tuple[str, str]]) -> bool:
+    """Whether the copy can take only the new rows: same columns, among them `_built_at` and the key."""
+    names = {name for name, _ in source_columns}
+    return source_columns == copy_columns and BUILT_AT in names and names.issuperset(key)
+
+
+def _add_new_rows(con: duckdb.DuckDBPyConnection, source: str, copy: str, key: Sequence[str]) -> bool:
+    """Replay dbt's delete+insert on the copy with the source rows built after the copy's newest.
+
+    False, for the caller to copy the table whole, when the copy then still differs in row count or
+    newest build: a full refresh dropped rows, the warehouse was restored from an older file.
+    """
+    (since,) = con.execute(f"select max({BUILT_AT}) from {copy}").fetchone()
+    if since is None:
+        return False
+    new_keys = ", ".join(f'"{column}"' for column in key)
+    same_key = " and ".join(f'published."{column}" = new_keys."{column}"' for column in key)
+    con.execute(f"delete from {copy} as published using (select distinct {new_keys} from {source} "
+                f"where {BUILT_AT} > $since) as new_keys where {same_key}", {"since": since})
+    con.execute(f"insert into {copy} select * from {source} where {BUILT_AT} > $since", {"since": since})
+    summary = f"select count(*), max({BUILT_AT}) from "
+    return con.execute(f"{summary}{source}").fetchone() == con.execute(f"{summary}{copy}").fetchone()

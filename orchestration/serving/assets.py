@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
+from orchestration.transform.project import incremental_unique_keys
 
 SERVING_COPY_KEY = dg.AssetKey(["serving", "warehouse_copy"])
 ALERTS_KEY = dg.AssetKey(["alerts", "kpi_alerts"])
@@ -48,16 +49,20 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         rows_by_layer = warehouse.rows_by_schema()
         checks = _check_outcomes(context)
         alerts_fired = _alerts_fired(context)
-        path = warehouse.publish_serving_copy()
+        publication = warehouse.publish_serving_copy(incremental_unique_keys())
+        path = publication.path
         context.log.info(
             "run summary: rows " + ", ".join(f"{schema} {rows:,}" for schema, rows in rows_by_layer.items())
             + f"; checks {checks['passed']} passed, {checks['failed']} failed, {checks['warned']} warned"
             + (f"; {alerts_fired} alerts fired" if alerts_fired is not None else "")
-            + f"; published {path}"
+            + f"; published {path} ({len(publication.updated)} tables given their new rows,"
+            f" {len(publication.replaced)} copied whole, {len(publication.dropped)} dropped)"
         )
         return dg.MaterializeResult(metadata={
             "path": str(path.resolve()),
             "size_mb": round(path.stat().st_size / 1e6, 1),
+            "tables_given_new_rows": ", ".join(publication.updated),  # the others were copied whole
+            "tables_copied_whole": len(publication.replaced),
             **{f"rows_{schema}": rows for schema, rows in rows_by_layer.items()},
             "checks_passed": checks["passed"],
             "checks_failed": checks["failed"],
