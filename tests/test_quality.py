@@ -8,6 +8,7 @@ with injected defects; then day 12 fixed. Tests read what each step printed and 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import re
@@ -15,15 +16,19 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pytest
+from great_expectations.core.expectation_suite import ExpectationSuite
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from ecomops.cli import main
 from ecomops.demo_data import generate
 from ingestion.mapping import load_mappings
 from quality.config import suite_configs
-from quality.gate import _file_chunks
+from quality.gate import _file_chunks, ensure_gate_tables, read_catalog, run_gate, screen_alike_tables
 from quality.report import mask, masked_row
+from quality.suites import _batch_definition, validate
 from test_ingestion_formats import TAOBAO_HEADER, taobao_line
 
 BAD_DAY = "20261012"
@@ -223,3 +228,83 @@ def test_personal_data_is_masked_in_failing_row_samples():
     row = masked_row({"receiver_phone": "13001756580", "receiver_name": "丁伟丽", "order_id": "3000057637572466367"})
     assert row == {"receiver_phone": "130****80", "receiver_name": "丁**", "order_id": "3000057637572466367"}
     assert mask("江苏省苏州市吴中区中山路275号锦绣家园9栋3单元1903室") == "江苏省****3室"
+
+
+def test_validation_in_two_passes_gives_what_one_complete_validation_gives():
+    frame = pd.DataFrame({"file": ["f"] * 4, "id": [1, 2, 2, 4], "amount": [5.0, -1.0, 3.0, None],
+                          "status": ["a", "b", "zz", "a"], "refund": [1.0, 9.0, 0.0, 0.0]})
+    expectations = [
+        ("expect_column_values_to_not_be_null", {"column": "id"}, "critical"),  # holds
+        ("expect_column_values_to_not_be_null", {"column": "amount"}, "critical"),
+        ("expect_column_values_to_be_between", {"column": "amount", "min_value": 0}, "critical"),
+        ("expect_column_values_to_be_between", {"column": "amount", "min_value": 0, "mostly": 0.5}, "warning"),  # holds, 1 row fails
+        ("expect_compound_columns_to_be_unique", {"column_list": ["file", "id"]}, "critical"),
+        ("expect_column_values_to_be_in_set", {"column": "status", "value_set": ["a", "b"]}, "warning"),
+        ("expect_column_values_to_match_regex", {"column": "status", "regex": "^[a-z]+$"}, "critical"),  # holds
+        ("expect_column_pair_values_a_to_be_greater_than_b",
+         {"column_A": "amount", "column_B": "refund", "or_equal": True, "ignore_row_if": "either_value_is_missing"}, "critical"),
+    ]
+    suite = ExpectationSuite(name="two_passes", expectations=[
+        ExpectationConfiguration(type=kind, kwargs=kwargs, severity=severity) for kind, kwargs, severity in expectations])
+    complete = _batch_definition().get_batch(batch_parameters={"dataframe": frame}).validate(suite, result_format={
+        "result_format": "COMPLETE", "unexpected_index_column_names": ["id"], "partial_unexpected_count": 20}).results
+    two_passes = validate(frame, suite, ["id"])
+
+    def what_the_gate_reads(results):  # as text: a missing amount is NaN, never equal to itself
+        read = ("element_count", "unexpected_count", "unexpected_list", "unexpected_index_list")
+        return [repr((r.success, r.expectation_config, [r.result.get(k) or None for k in read])) for r in results]
+
+    assert what_the_gate_reads(two_passes) == what_the_gate_reads(complete)
+    assert sum(bool(r.result.get("unexpected_index_list")) for r in two_passes) == 6
+
+
+ADS_PLATFORMS = ("jd", "taobao", "tmall")
+
+
+def _ads_warehouse(path: Path, bad_spend_on: str | None) -> None:
+    """Three platforms' ads tables: an old load already gated, and a new one of two files (one row of it bad)."""
+    with duckdb.connect(str(path)) as con:
+        ensure_gate_tables(con)
+        con.execute("create schema raw")
+        for platform in ADS_PLATFORMS:
+            con.execute(f"""
+                create table raw.{platform}_ads as
+                select '{platform}' as platform, 's1' as shop_code, current_date - 1 as stat_date, 'search' as ad_product,
+                    'c' || i as campaign_id, 10.0 * i as spend, i as impressions, i as clicks, 0 as attributed_orders,
+                    0.0 as attributed_gmv, '{platform}/ads_' || (i // 3) || '.csv' as _source_file, i % 3 + 2 as _source_row,
+                    now() - interval 1 hour as _file_mtime, case when i < 3 then 'L1' else 'L2' end as _dlt_load_id
+                from range(9) t(i)""")
+            con.execute("insert into quality.gate_passes values (?, 'L1', 'r0', now())", [f"{platform}_ads"])
+        if bad_spend_on:
+            con.execute(f"update raw.{bad_spend_on}_ads set spend = -1 where _source_file like '%ads_2.csv' and _source_row = 3")
+
+
+def _gate_ads(path: Path, together: bool) -> tuple[set, dict, list, dict]:
+    configs = [suite_configs()[f"raw.{p}_ads"] for p in ADS_PLATFORMS]
+    with duckdb.connect(str(path)) as con:
+        catalog = read_catalog(con, configs)
+        screened = screen_alike_tables(con, configs, catalog) if together else {}
+        results = {c.table: dataclasses.replace(run_gate(con, c, catalog, run_id="r1", screened=screened.get(c.table)),
+                                                seconds=0) for c in configs}
+        quarantined = con.execute("select _source_file, _source_row, _quarantine_reasons from quarantine.tmall_ads").fetchall()
+        return set(screened), results, quarantined, read_catalog(con, configs).pending_loads
+
+
+@pytest.mark.parametrize("bad_spend_on", [None, "tmall"])
+def test_alike_tables_screened_together_gate_exactly_as_alone(tmp_path, bad_spend_on):
+    for name in ("together", "alone"):
+        _ads_warehouse(tmp_path / f"{name}.duckdb", bad_spend_on)
+    screened, together, quarantined, pending_after = _gate_ads(tmp_path / "together.duckdb", together=True)
+    _, alone, quarantined_alone, _ = _gate_ads(tmp_path / "alone.duckdb", together=False)
+
+    assert together == alone and quarantined == quarantined_alone
+    assert all(r.rows == 6 and r.files == 2 and r.load_ids == ["L2"] for r in together.values())
+    if bad_spend_on:  # one failing row anywhere: every table of the group is validated on its own
+        assert screened == set()
+        assert [t for t, r in together.items() if r.blocks] == ["tmall_ads"]
+        assert quarantined == [("tmall/ads_2.csv", 3, "expect_column_values_to_be_between(spend, min_value=0) [critical]")]
+        assert pending_after == {"tmall_ads": ["L2"]}  # the failed load stays pending
+    else:
+        assert screened == {f"{p}_ads" for p in ADS_PLATFORMS}
+        assert all(r.passed and len(r.outcomes) == 10 for r in together.values())
+        assert pending_after == {}  # a step's catalog is read again by the next step, never reused

@@ -14,7 +14,7 @@ import duckdb
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
-from quality.gate import GateResult, ensure_gate_tables, run_gate
+from quality.gate import Catalog, GateResult, Screened, ensure_gate_tables, read_catalog, run_gate, screen_alike_tables
 from quality.report import failures_markdown, samples_markdown, summary, text_report
 
 GATE_CHECK = "quality_gate"
@@ -61,10 +61,10 @@ class RawGateConfig(dg.Config):
     all_rows: bool = False  # re-validate every row of the table, not only the loads not yet gated
 
 
-def _gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, run_id: str, log,
-          pending_only: bool = True) -> dg.AssetCheckResult:
+def _gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog, run_id: str, log,
+          pending_only: bool = True, screened: Screened | None = None) -> dg.AssetCheckResult:
     try:
-        result = run_gate(con, config, run_id=run_id, pending_only=pending_only)
+        result = run_gate(con, config, catalog, run_id=run_id, pending_only=pending_only, screened=screened)
     except Exception as error:  # a gate that cannot run must block, with the reason in the result
         result = GateResult(suite=config.name, error=f"{type(error).__name__}: {error}")
     (log.error if result.blocks else log.warning if result.failures else log.info)(summary(result))
@@ -83,11 +83,14 @@ def raw_quality_gates() -> dg.AssetChecksDefinition:
     def gates(context: dg.AssetCheckExecutionContext, config: RawGateConfig,
               warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate what the last loads brought into each raw table; quarantine failing rows."""
+        selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
         with duckdb.connect(warehouse.warehouse) as con:
             ensure_gate_tables(con)
-            for check_key in sorted(context.selected_asset_check_keys):
-                yield _gate(con, configs[check_key.asset_key], context.run.run_id, context.log,
-                            pending_only=not config.all_rows)
+            catalog = read_catalog(con, selected)
+            screened = {} if config.all_rows else screen_alike_tables(con, selected, catalog)
+            for suite_config in selected:
+                yield _gate(con, suite_config, catalog, context.run.run_id, context.log,
+                            pending_only=not config.all_rows, screened=screened.get(suite_config.table))
 
     return gates
 
@@ -102,8 +105,10 @@ def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey]) -> dg.AssetCheck
                           pool=WAREHOUSE_POOL, name=name)
     def gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate the recent window of each key mart right after dbt built it (read-only)."""
+        selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
         with duckdb.connect(warehouse.warehouse, read_only=True) as con:
-            for check_key in sorted(context.selected_asset_check_keys):
-                yield _gate(con, configs[check_key.asset_key], context.run.run_id, context.log)
+            catalog = read_catalog(con, selected)
+            for suite_config in selected:
+                yield _gate(con, suite_config, catalog, context.run.run_id, context.log)
 
     return gates
