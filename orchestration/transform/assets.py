@@ -83,8 +83,8 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
 )
 def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                      config: DbtBuildConfig) -> Iterator:
-    """Staging, facts, dimensions and customer KPIs: tables rebuilt every run, staging of orders and refunds
-    incrementally (the orders with rows loaded since the last run)."""
+    """Staging, facts, dimensions and customer KPIs. Staging of orders, refunds and the bill, the facts and
+    dim_customers are incremental (the rows whose inputs were loaded since the last run); the rest is rebuilt."""
     yield from _dbt_build(context, dbt, warehouse, config)
 
 

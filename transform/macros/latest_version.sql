@@ -48,7 +48,8 @@ where version_rank = 1
   and data test reading a view would rank them all again. So those are
   incremental tables, and a run re-ranks only the keys loaded since the last
   one (versions_to_rank). The facts built on them are incremental the same way
-  (loaded_after_last_build). What changes rows without a new load needs
+  (loaded_after_last_build), and the daily KPI models by business date
+  (rebuild_window.sql). What changes rows without a new load needs
   `dbt build --full-refresh`: the status vocabulary and entry type seeds, a
   shop's timezone, ECOMOPS_BUYER_SALT.
 #}

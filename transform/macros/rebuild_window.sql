@@ -17,7 +17,8 @@
 {%- endmacro %}
 
 {% macro rebuild_window_start(built_column, grain) -%}
-    {%- set requested = "cast('" ~ run_window_bound('min_date') ~ "' as date)" if run_window_bound('min_date')
+    {%- set first_day = run_window_bound('min_date') -%}
+    {%- set requested = "cast('" ~ first_day ~ "' as date)" if first_day
         else '(select max(' ~ built_column ~ ') from ' ~ this ~ ')' -%}
     {%- set late_files -%}
         (select min(first_business_date) from {{ source('raw', 'ingest_files') }}
@@ -35,8 +36,9 @@
 {% macro in_rebuild_window(date_expression, built_column='date', grain='day') -%}
     {%- if is_incremental() -%}
         {{ date_expression }} >= {{ rebuild_window_start(built_column, grain) }}
-        {%- if run_window_bound('max_date') %}
-        {%- set last_day = "cast('" ~ run_window_bound('max_date') ~ "' as date)" %}
+        {%- set max_date = run_window_bound('max_date') %}
+        {%- if max_date %}
+        {%- set last_day = "cast('" ~ max_date ~ "' as date)" %}
         and {{ date_expression }} < cast({{ dbt.dateadd(grain, 1, dbt.date_trunc(grain, last_day) if grain != 'day' else last_day) }} as date)
         {%- endif %}
     {%- else -%}

@@ -2,7 +2,8 @@
   Monthly P&L per shop down to contribution profit, with the month's budget
   attainment over all budgeted accounts (per account: kpi_budget_monthly).
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='month_start', on_schema_change='fail', tags=['daily']) }}
+{{ incremental_by_key('month_start') }}
+{{ config(tags=['daily']) }}
 
 with daily as (
     select

@@ -4,7 +4,8 @@
   days_of_inventory = available ÷ average daily units sold over the trailing
   30 days; label precedence: stockout, slow_moving, at_risk, overstock, healthy.
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date', on_schema_change='fail', tags=['daily']) }}
+{{ incremental_by_key('date') }}
+{{ config(tags=['daily']) }}
 
 with stock as (
     select

@@ -4,7 +4,8 @@
   which belong to the catalogue and stock rather than to a shop.
   A month still running ends at the last day of data.
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='period_start', on_schema_change='fail', tags=['daily']) }}
+{{ incremental_by_key('period_start') }}
+{{ config(tags=['daily']) }}
 
 with periods as (
     select month_start as period_start, max(date_day) as period_end

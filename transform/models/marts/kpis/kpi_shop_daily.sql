@@ -3,7 +3,8 @@
   activity in any source. Sums are 0 on a day without activity; ratios are
   null when their denominator is 0. Definitions: KPI dictionary (yml).
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date', on_schema_change='fail', tags=['daily']) }}
+{{ incremental_by_key('date') }}
+{{ config(tags=['daily']) }}
 
 with spine as (
     select

@@ -3,7 +3,8 @@
   seller-wide pseudo shop), from the SKU's first sale, receipt or stock record
   to the last day of data: units, amounts, and 售罄率 since the first receipt.
 -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date', on_schema_change='fail', tags=['daily']) }}
+{{ incremental_by_key('date') }}
+{{ config(tags=['daily']) }}
 
 with sales as (
     select
