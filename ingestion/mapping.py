@@ -19,6 +19,7 @@ PACKAGED_MAPPINGS = Path(__file__).parent / "mappings"
 ERP = "erp"
 COLUMN_TYPES = {"id", "text", "int", "amount", "number", "rate", "seconds", "timestamp", "date", "month"}
 DERIVE_OPS = {"copy", "concat", "divide", "sum"}
+PUBLISH_METHODS = {"hash", "mask", "drop"}
 
 _UNIT_SUFFIX = re.compile(r"\((元|分)\)$")
 _FULLWIDTH = str.maketrans({"（": "(", "）": ")", "\u3000": " ", "\ufeff": None})
@@ -172,12 +173,38 @@ def _column(name: str, type_: str, col: dict, where: str) -> ColumnMapping:
 
 
 @dataclass(frozen=True)
+class PersonalColumn:
+    """A canonical column holding personal data, and how it is published outside raw (`personal_columns`)."""
+
+    name: str
+    publish: str  # hash, mask or drop
+    tag: str | None = None  # hash: what the value is in buyer_key's spelling, `id` or `phone`
+
+
+def _personal_columns(kinds: dict) -> dict[str, PersonalColumn]:
+    """Required: a mappings folder without the block would publish personal data plain."""
+    if "personal_columns" not in kinds:
+        raise MappingError("kinds.yaml: no personal_columns block (see the packaged kinds.yaml)")
+    canonical = {c for group in ("platform_kinds", "erp_kinds") for schema in kinds[group].values() for c in schema}
+    columns = {}
+    for name, spec in (kinds["personal_columns"] or {}).items():
+        column = PersonalColumn(name=name, publish=spec.get("publish"), tag=spec.get("tag"))
+        if name not in canonical:
+            raise MappingError(f"kinds.yaml: personal column {name!r} is no canonical column")
+        if column.publish not in PUBLISH_METHODS or (column.publish == "hash") != bool(column.tag):
+            raise MappingError(f"kinds.yaml: personal column {name!r} needs publish: hash (with a tag), mask or drop")
+        columns[name] = column
+    return columns
+
+
+@dataclass(frozen=True)
 class MappingSet:
     """All export mappings of one mappings folder, by raw table name (`taobao_orders`, `erp_products`, ...)."""
 
     root: Path
     platforms: tuple[str, ...]
     by_table: dict[str, ExportMapping]
+    personal_columns: dict[str, PersonalColumn]
 
 
 @cache
@@ -193,4 +220,4 @@ def load_mappings(root: Path = PACKAGED_MAPPINGS) -> MappingSet:
                 raise MappingError(f"no mapping for {platform}/{kind}: add {path.relative_to(root)}")
             mapping = _build(root, kinds, platform, kind, path)
             by_table[mapping.table_name] = mapping
-    return MappingSet(root, platform_names, by_table)
+    return MappingSet(root, platform_names, by_table, _personal_columns(kinds))

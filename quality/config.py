@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,6 +19,7 @@ SEEDS_DIR = Path(__file__).resolve().parents[1] / "transform" / "seeds"
 RAW_SCHEMA = "raw"
 MART_SCHEMA = "marts"
 LINEAGE_KEY = ("_source_file", "_source_row")
+EXTRA_COLUMN = "_extra"  # an export's columns no mapping names, as JSON: can hold anything
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,18 @@ def settings() -> dict:
 
 
 def personal_data_columns() -> frozenset[str]:
-    return frozenset(_settings_file()["personal_data"])
+    """Columns masked in check results: kinds.yaml's personal columns, `_extra`, and derived columns computed from them."""
+    return _personal_data_columns(get_settings().mappings)
+
+
+@cache
+def _personal_data_columns(mappings: Path) -> frozenset[str]:
+    personal = {*load_mappings(mappings).personal_columns, EXTRA_COLUMN}
+    spec = _settings_file()
+    derived = {name: sql for group in ("platform_kinds", "raw_tables", "marts") for suite in spec[group].values()
+               for name, sql in suite.get("derived", {}).items()}
+    mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(personal))) + r")\b")
+    return frozenset(personal | {name for name, sql in derived.items() if mentions.search(sql)})
 
 
 def _platforms() -> tuple[str, ...]:

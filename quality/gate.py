@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 
 from quality.config import LINEAGE_KEY, RAW_SCHEMA, SuiteConfig, settings
+from quality.personal import masked_row, masked_value
 from quality.suites import VOLUME_RATIO_COLUMN, expectation_suite, validate, validate_parts, volume_suite
 
 GATE_SCHEMA = "quality"
@@ -46,7 +47,7 @@ SCREEN_TOGETHER_ROWS = 20_000
 
 @dataclass
 class ExpectationOutcome:
-    """One expectation's result over every chunk of the batch."""
+    """One expectation's result over every chunk of the batch; personal values in it are already masked."""
 
     expectation: str
     severity: str
@@ -90,10 +91,15 @@ class GateResult:
         return self.error is None and not self.failures
 
 
+def _subject(kwargs: dict) -> list[str]:
+    """The columns an expectation reads."""
+    subject = kwargs.get("column") or kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
+    return [subject] if isinstance(subject, str) else [str(column) for column in subject]
+
+
 def _label(kind: str, kwargs: dict) -> str:
     """`expect_column_values_to_be_between(order_paid_amount, min_value=0)`: which check, on what."""
-    subject = kwargs.get("column") or kwargs.get("column_list") or [kwargs.get("column_A"), kwargs.get("column_B")]
-    subject = subject if isinstance(subject, str) else ", ".join(map(str, subject))
+    subject = ", ".join(_subject(kwargs))
     bounds = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                        for k, v in kwargs.items() if k in ("min_value", "max_value", "mostly", "regex"))
     if "value_set" in kwargs:
@@ -265,14 +271,15 @@ def _merge(result: GateResult, validation: list[ExpectationValidationResult], in
         stats = expectation_result.result
         outcome.element_count += stats.get("element_count", 0)
         outcome.unexpected_count += stats.get("unexpected_count", 0) or 0
+        subject = set(_subject(expectation.kwargs))
         for value in stats.get("unexpected_list", []):
-            value = str(value)
+            value = masked_value(value, subject)
             if value in outcome.unexpected_values or len(outcome.unexpected_values) < MAX_DISTINCT_VALUES:
                 outcome.unexpected_values[value] += 1
         for row in stats.get("unexpected_index_list", []):
             failed_rows[tuple(row[k] for k in key)].append(f"{label} [{severity}]")
             if len(outcome.sample_rows) < sample_rows:
-                outcome.sample_rows.append({c: row.get(c) for c in [*index_columns, *row] if c in row})
+                outcome.sample_rows.append(masked_row({c: row.get(c) for c in [*index_columns, *row] if c in row}))
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog, key: list[str],

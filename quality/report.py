@@ -1,26 +1,11 @@
-"""Gate results as people read them: a markdown block for Dagster, text lines for the CLI; personal data masked."""
+"""Gate results as people read them: a markdown block for Dagster, text lines for the CLI.
+
+The gate masks personal data as it collects values and rows (quality/personal.py): nothing here sees it plain.
+"""
 
 from __future__ import annotations
 
-from quality.config import personal_data_columns
 from quality.gate import GateResult
-
-
-def mask(value: object) -> str:
-    """Keep just enough to recognise a value: `13001756580` -> `130****80`, `丁伟丽` -> `丁**`."""
-    text = str(value)
-    if len(text) < 10:
-        return text[:1] + "*" * max(len(text) - 1, 1)
-    return f"{text[:3]}****{text[-2:]}"
-
-
-def masked_row(row: dict) -> dict:
-    personal = personal_data_columns()
-    return {k: mask(v) if k in personal and v is not None else _plain(v) for k, v in row.items()}
-
-
-def _plain(value: object) -> object:
-    return value.item() if hasattr(value, "item") else value
 
 
 def summary(result: GateResult) -> str:
@@ -49,10 +34,9 @@ def samples_markdown(result: GateResult) -> str:
     for o in result.failures:
         if not o.sample_rows:
             continue
-        rows = [masked_row(r) for r in o.sample_rows]
-        columns = list(dict.fromkeys(c for r in rows for c in r))
+        columns = list(dict.fromkeys(c for r in o.sample_rows for c in r))
         blocks += [f"**{o.expectation}**", "", "| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-        blocks += ["| " + " | ".join(str(r.get(c, "")) for c in columns) + " |" for r in rows]
+        blocks += ["| " + " | ".join(str(r.get(c, "")) for c in columns) + " |" for r in o.sample_rows]
         blocks.append("")
     return "\n".join(blocks)
 
@@ -64,7 +48,7 @@ def text_report(result: GateResult) -> list[str]:
     for o in result.failures:
         values = ", ".join(f"{v} ×{n}" for v, n in o.unexpected_values.most_common(10))
         lines.append(f"        {o.severity:<8} {o.expectation}: {o.unexpected_count:,} of {o.element_count:,} rows; observed {values}")
-        lines += ["                 " + ", ".join(f"{k}={v}" for k, v in masked_row(r).items()) for r in o.sample_rows[:3]]
+        lines += ["                 " + ", ".join(f"{k}={v}" for k, v in r.items()) for r in o.sample_rows[:3]]
     if result.quarantined:
         lines.append(f"        {result.quarantined:,} rows copied to quarantine.{result.suite.split('.', 1)[1]}")
     return lines

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingestion.mapping import PACKAGED_MAPPINGS
 from orchestration.lib.warehouse import WarehouseResource
 
 KEYS = {("marts", "kpi_daily"): ("date",), ("marts", "fct_lines"): ("order_id", "line")}
@@ -19,7 +20,7 @@ KEYS = {("marts", "kpi_daily"): ("date",), ("marts", "fct_lines"): ("order_id", 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> WarehouseResource:
     resource = WarehouseResource(landing=str(tmp_path / "landing"), warehouse=str(tmp_path / "warehouse.duckdb"),
-                                 quarantine=str(tmp_path / "quarantine"), mappings=str(tmp_path / "mappings"),
+                                 quarantine=str(tmp_path / "quarantine"), mappings=str(PACKAGED_MAPPINGS),
                                  serving=str(tmp_path / "serving.duckdb"))
     _write(resource, """
         create schema marts; create schema alerts; create schema staging;

@@ -16,11 +16,15 @@ import duckdb
 
 from ecomops.settings import Settings, get_settings
 from ecomops.warehouse import table_row_counts
+from ingestion.mapping import PersonalColumn, load_mappings
+from quality.personal import SALT_PARAMETER, holds_personal_data, published_select, register_mask
 
 WAREHOUSE_POOL = "warehouse"
 # What readers get in the serving copy: the marts (facts, dimensions, KPIs), alerts, quality results and
 # quarantined rows, and the file ledger the landing sensor compares with. Raw, staging and intermediate
 # data stay in the warehouse: copying them would cost a run time in proportion to the whole history.
+# No table is published with plain personal data: its personal columns (ingestion/mappings/kinds.yaml) are
+# hashed, masked or dropped, and `_extra` is dropped. The warehouse's quarantine keeps the full rows, for repair.
 PUBLISHED_SCHEMAS = ("marts", "alerts", "quality", "quarantine")
 PUBLISHED_TABLES = (("raw", "ingest_files"),)
 # dbt incremental models set it to current_timestamp on the rows a run writes: a later run's rows are newer.
@@ -71,14 +75,16 @@ class WarehouseResource(dg.ConfigurableResource):
         if target.exists():
             shutil.copyfile(target, staging)
         updated, replaced = [], []
+        personal = load_mappings(Path(self.mappings)).personal_columns
         with duckdb.connect(self.warehouse) as con:
+            register_mask(con)
             (warehouse,) = con.execute("select current_database()").fetchone()
             published = [(schema, table) for schema, table in _tables(con, warehouse)
                          if schema in PUBLISHED_SCHEMAS or (schema, table) in PUBLISHED_TABLES]
             con.execute(f"attach '{staging}' as {SERVING_DB}")
             updatable = {table: unique_keys[table] for table in published if table in unique_keys
                          and _takes_new_rows(unique_keys[table], _columns(con, warehouse, *table),
-                                             _columns(con, SERVING_DB, *table))}
+                                             _columns(con, SERVING_DB, *table), personal)}
             in_copy = set(_tables(con, SERVING_DB))
             dropped = sorted(in_copy - set(published))
             # Drop before creating: after the checkpoint, new tables reuse the freed blocks instead of growing the file.
@@ -91,11 +97,23 @@ class WarehouseResource(dg.ConfigurableResource):
                     updated.append(f"{schema}.{table}")
                     continue
                 con.execute(f'create schema if not exists {SERVING_DB}."{schema}"')
-                con.execute(f"create or replace table {copy} as select * from {source}")
+                self._copy_whole(con, source, copy, [name for name, _ in _columns(con, warehouse, schema, table)],
+                                 personal)
                 replaced.append(f"{schema}.{table}")
             con.execute(f"detach {SERVING_DB}")
         staging.replace(target)  # atomic on one filesystem
         return ServingPublication(target, tuple(updated), tuple(replaced), tuple(f"{s}.{t}" for s, t in dropped))
+
+    def _copy_whole(self, con: duckdb.DuckDBPyConnection, source: str, copy: str, columns: list[str],
+                    personal: Mapping[str, PersonalColumn]) -> None:
+        """The table as readers may see it: personal columns hashed (with the marts' buyer salt), masked or dropped."""
+        select = published_select(source, columns, personal)
+        if select is None:
+            con.execute(f"create or replace table {copy} as select * from {source}")
+            return
+        parameters = {SALT_PARAMETER: self.settings.buyer_salt()} if select.hashed else {}
+        con.execute(f"create or replace table {copy} as select {', '.join(select.expressions)} from {source}",
+                    parameters)
 
     def rows_by_schema(self) -> dict[str, int]:
         """Rows held in the tables (not views, not dlt's bookkeeping) of each schema: the size of each layer."""
@@ -137,10 +155,12 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: 
 
 
 def _takes_new_rows(key: Sequence[str], source_columns: list[tuple[str, str]],
-                    copy_columns: list[tuple[str, str]]) -> bool:
-    """Whether the copy can take only the new rows: same columns, among them `_built_at` and the key."""
-    names = {name for name, _ in source_columns}
-    return source_columns == copy_columns and BUILT_AT in names and names.issuperset(key)
+                    copy_columns: list[tuple[str, str]], personal: Mapping[str, PersonalColumn]) -> bool:
+    """Whether the copy can take only the new rows: same columns, among them `_built_at` and the key, and
+    none holding personal data (such a table is copied whole, without it)."""
+    names = [name for name, _ in source_columns]
+    return (source_columns == copy_columns and BUILT_AT in names and set(names).issuperset(key)
+            and not holds_personal_data(names, personal))
 
 
 def _add_new_rows(con: duckdb.DuckDBPyConnection, source: str, copy: str, key: Sequence[str]) -> bool:
