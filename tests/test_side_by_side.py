@@ -76,7 +76,8 @@ def test_dagster_home_is_the_exported_one_else_the_working_directorys_dotenv(tmp
 def _run(root: Path, landing: str, warehouse: str) -> subprocess.CompletedProcess:
     """`ecomops run` from `root`, as a user would: no path variables, only the instance and the first business day."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("ECOMOPS_")}
-    env.update(DAGSTER_HOME=str(root / "dagster_home"), ECOMOPS_FIRST_BUSINESS_DATE=os.environ["ECOMOPS_FIRST_BUSINESS_DATE"])
+    env.update(DAGSTER_HOME=str(root / "dagster_home"),
+               ECOMOPS_FIRST_BUSINESS_DATE=os.environ["ECOMOPS_FIRST_BUSINESS_DATE"])
     return subprocess.run([str(ECOMOPS), "run", "--landing", landing, "--warehouse", warehouse], cwd=root, env=env,
                           capture_output=True, text=True, timeout=900)
 
@@ -118,10 +119,11 @@ def test_only_the_broken_files_warehouse_quarantines_it(side_by_side):
     assert copy.read_bytes() == (root / "A" / BROKEN).read_bytes()
     assert "row 2, column 买家实际支付金额" in copy.with_name("broken.csv.reason.txt").read_text(encoding="utf-8")
     assert not (root / "b.quarantine").exists() or not any((root / "b.quarantine").rglob("*"))
-    assert "rejected files: 1" in (root / "A.out").read_text(encoding="utf-8") and BROKEN in (root / "A.out").read_text(encoding="utf-8")
-    assert "rejected files: 0" in (root / "B.out").read_text(encoding="utf-8")
+    output = {landing: (root / f"{landing}.out").read_text(encoding="utf-8") for landing in ("A", "B")}
+    assert "rejected files: 1" in output["A"] and BROKEN in output["A"] and "rejected files: 0" in output["B"]
     with duckdb.connect(str(root / "a.serving.duckdb"), read_only=True) as con:
-        assert con.execute("select status from raw.ingest_files where _source_file = ?", [BROKEN]).fetchall() == [("rejected",)]
+        status = con.execute("select status from raw.ingest_files where _source_file = ?", [BROKEN]).fetchall()
+        assert status == [("rejected",)]
     with duckdb.connect(str(root / "b.serving.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from raw.ingest_files where status = 'rejected'").fetchall() == [(0,)]
 
@@ -141,7 +143,8 @@ def test_salts_dlt_folders_and_run_summaries_are_each_warehouses_own(side_by_sid
 def _sensor(root: Path, landing: str, warehouse: str):
     settings = get_settings({"ECOMOPS_LANDING": str(root / landing), "ECOMOPS_WAREHOUSE": str(root / warehouse)})
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, resources={"warehouse": WarehouseResource.from_settings(settings)})
+        context = dg.build_sensor_context(instance=instance,
+                                          resources={"warehouse": WarehouseResource.from_settings(settings)})
         return landing_files_sensor(context)
 
 

@@ -74,7 +74,8 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
             **({"alerts_fired": alerts_fired} if alerts_fired is not None else {}),
         }
         published_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-        write_run_summary(Path(warehouse.run_summary), {"run_id": context.run.run_id, "published_at": published_at, **summary})
+        write_run_summary(Path(warehouse.run_summary),
+                          {"run_id": context.run.run_id, "published_at": published_at, **summary})
         return dg.MaterializeResult(metadata=summary)
 
     return warehouse_copy
