@@ -14,7 +14,11 @@ DBT_SOURCES := $(shell find transform/models transform/macros transform/seeds tr
 
 .PHONY: install demo test ui bench-ingest bench-quality bench-incremental clean
 
+# Dagster's CLI reads DAGSTER_HOME from a .env in the working directory (it must be absolute), so
+# `dagster schedule list -w workspace.yaml` works from here in a fresh shell; so does `ecomops run`.
+# Added once to your .env (gitignored, yours to edit): a .env value wins over an exported one in Dagster.
 install: $(VENV)/.installed $(MANIFEST)
+	@grep -qs '^DAGSTER_HOME=' .env || { test ! -s .env || echo >> .env; echo "DAGSTER_HOME='$(DAGSTER_HOME)'" >> .env; }
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ecomops.settings import get_settings
+from ecomops.settings import dagster_home, get_settings
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -21,12 +21,13 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _dagster_instance():
+    """The instance `dagster dev` shows (see `dagster_home`), else a throwaway one."""
     from dagster import DagsterInstance
 
-    home = os.environ.get("DAGSTER_HOME")
+    home = dagster_home()
     if home:
-        Path(home).mkdir(parents=True, exist_ok=True)
-        return DagsterInstance.get()
+        home.mkdir(parents=True, exist_ok=True)
+        return DagsterInstance.from_config(str(home.resolve()))
     return DagsterInstance.ephemeral()
 
 
@@ -99,6 +100,10 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+WAREHOUSE_HELP = ("DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb); its serving copy, quarantine, "
+                  "salt and run summary sit beside it, named after it")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecomops", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -113,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="materialize every asset in-process through Dagster")
     run.add_argument("--landing", help="landing folder (default $ECOMOPS_LANDING or data/landing)")
-    run.add_argument("--warehouse", help="DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb)")
+    run.add_argument("--warehouse", help=WAREHOUSE_HELP)
     run.set_defaults(handler=_run)
 
     check = commands.add_parser("check", help="run the quality gates (Great Expectations suites) and print a report")
@@ -122,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--all-rows", action="store_true",
                        help="re-validate every raw row, not only the loads that have not passed their gate yet")
     check.add_argument("--landing", help="landing folder (default $ECOMOPS_LANDING or data/landing)")
-    check.add_argument("--warehouse", help="DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb)")
+    check.add_argument("--warehouse", help=WAREHOUSE_HELP)
     check.set_defaults(handler=_check)
     return parser
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
 import duckdb
 
-from ecomops.settings import Settings
+from ecomops.settings import WarehousePaths
 from ecomops.warehouse import table_row_counts
 from ingestion.mapping import load_mappings
 
 
-def _rows_table(counts: dict[str, int], settings: Settings) -> list[str]:
+def _rows_table(counts: dict[str, int], settings: WarehousePaths) -> list[str]:
     """Rows per raw table as a platform × kind grid, ERP kinds on their own line."""
     by_table = load_mappings(settings.mappings).by_table
     lines = []
@@ -66,7 +70,7 @@ def _headline_kpis(con: duckdb.DuckDBPyConnection) -> list[str]:
     return lines
 
 
-def print_run_summary(settings: Settings, failed_steps: list[str]) -> None:
+def print_run_summary(settings: WarehousePaths, failed_steps: list[str]) -> None:
     if not settings.warehouse.exists():
         print(f"no warehouse at {settings.warehouse}")
         return
@@ -93,4 +97,14 @@ def print_run_summary(settings: Settings, failed_steps: list[str]) -> None:
     print(f"\nwarehouse: {settings.warehouse.resolve()}")
     if settings.serving.exists():
         print(f"serving copy for BI tools and analysts (read-only): {settings.serving.resolve()}")
+    if settings.run_summary.exists():
+        print(f"summary of the last published run (JSON): {settings.run_summary.resolve()}")
     print("open the Dagster UI with `make ui`, then http://127.0.0.1:3000")
+
+
+def write_run_summary(path: Path, summary: Mapping[str, object]) -> None:
+    """The summary of a published run as JSON, for scripts and monitors: replaced whole, never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.writing")
+    temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    temporary.replace(path)

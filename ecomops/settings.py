@@ -1,61 +1,115 @@
-"""The one place that decides where things are: environment variables, else defaults below the working directory."""
+"""The one place that decides where things are: environment variables, else defaults.
+
+Inputs (landing folder, warehouse, mappings) default below the working directory. Everything a run
+derives from a warehouse lives beside it, named after it, so two warehouses in one folder never share
+a file; each path keeps its own environment override.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
+
+from dotenv import dotenv_values
 
 from ecomops.alerts import PACKAGED_ALERT_RULES
 from ingestion.mapping import PACKAGED_MAPPINGS
 
 BUYER_SALT_ENV = "ECOMOPS_BUYER_SALT"
+DEFAULT_LANDING = Path("data/landing")
+DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
+# What a run derives from warehouse <dir>/<stem>.duckdb: field -> (override variable, path relative to <dir>).
+DERIVED_PATHS = {
+    "serving": ("ECOMOPS_SERVING", "{stem}.serving.duckdb"),
+    "quarantine": ("ECOMOPS_QUARANTINE", "{stem}.quarantine"),
+    "dlt_working_dir": ("ECOMOPS_DLT_DIR", ".dlt/{stem}"),
+    "buyer_salt_file": ("ECOMOPS_BUYER_SALT_FILE", ".{stem}.buyer_salt"),
+    "run_summary": ("ECOMOPS_RUN_SUMMARY", "{stem}.run_summary.json"),
+}
+# Before salts had one file per warehouse, every warehouse of a folder shared this one.
+SHARED_SALT_FILE = ".buyer_salt"
 
 
 @dataclass(frozen=True)
-class Settings:
+class WarehousePaths:
+    """Every file the runs of one warehouse read or write."""
+
     landing: Path
-    warehouse: Path
-    quarantine: Path
     mappings: Path
+    warehouse: Path
     serving: Path
+    quarantine: Path
+    dlt_working_dir: Path
+    buyer_salt_file: Path
+    run_summary: Path
+
+    def buyer_salt(self) -> str:
+        """The salt of buyer hashes: $ECOMOPS_BUYER_SALT, else the warehouse's salt file, created once.
+
+        Never in code or git. Keep it: a new salt changes every buyer hash in the marts. A warehouse
+        first salted when its folder's warehouses shared one file keeps that salt, and so its hashes.
+        """
+        if os.environ.get(BUYER_SALT_ENV):
+            return os.environ[BUYER_SALT_ENV]
+        path = self.buyer_salt_file
+        if not path.exists():
+            shared = self.warehouse.parent / SHARED_SALT_FILE
+            salt = shared.read_text(encoding="utf-8").strip() if shared.exists() else secrets.token_hex(16)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(path.name + ".writing")  # never a half-written salt
+            temporary.write_text(salt, encoding="utf-8")
+            temporary.chmod(0o600)
+            temporary.replace(path)
+        return path.read_text(encoding="utf-8").strip()
+
+
+@dataclass(frozen=True)
+class Settings(WarehousePaths):
     daily_cron: str = "30 6 * * *"
     business_timezone: str = "Asia/Shanghai"
     first_business_date: str = "2025-01-01"
     alert_rules: Path = PACKAGED_ALERT_RULES
 
-    @property
-    def dlt_working_dir(self) -> Path:
-        """dlt's local working folder, kept beside the warehouse it loads."""
-        return self.warehouse.parent / ".dlt" / self.warehouse.stem
 
-    def buyer_salt(self) -> str:
-        """The salt of buyer hashes: $ECOMOPS_BUYER_SALT, else one random salt kept beside the warehouse.
-
-        Never in code or git. Keep it: a new salt changes every buyer hash in the marts.
-        """
-        if os.environ.get(BUYER_SALT_ENV):
-            return os.environ[BUYER_SALT_ENV]
-        path = self.warehouse.parent / ".buyer_salt"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(16), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip()
+def warehouse_paths(warehouse: Path, landing: Path, mappings: Path = PACKAGED_MAPPINGS,
+                    overrides: Mapping[str, str] | None = None) -> WarehousePaths:
+    """A warehouse's paths: each derived one beside the warehouse unless `overrides` (variables) names it."""
+    overrides = overrides or {}
+    derived = {name: Path(overrides[variable]) if overrides.get(variable)
+               else warehouse.parent / pattern.format(stem=warehouse.stem)
+               for name, (variable, pattern) in DERIVED_PATHS.items()}
+    return WarehousePaths(landing=landing, mappings=mappings, warehouse=warehouse, **derived)
 
 
-def get_settings() -> Settings:
-    return Settings(
-        landing=Path(os.environ.get("ECOMOPS_LANDING", "data/landing")),
-        warehouse=Path(os.environ.get("ECOMOPS_WAREHOUSE", "data/warehouse.duckdb")),
-        quarantine=Path(os.environ.get("ECOMOPS_QUARANTINE", "data/quarantine")),
-        mappings=Path(os.environ.get("ECOMOPS_MAPPINGS", PACKAGED_MAPPINGS)),
-        serving=Path(os.environ.get("ECOMOPS_SERVING", "data/serving.duckdb")),
-        daily_cron=os.environ.get("ECOMOPS_DAILY_CRON", "30 6 * * *"),
-        first_business_date=os.environ.get("ECOMOPS_FIRST_BUSINESS_DATE", "2025-01-01"),
-        alert_rules=Path(os.environ.get("ECOMOPS_ALERT_RULES", PACKAGED_ALERT_RULES)),
+def get_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    paths = warehouse_paths(
+        warehouse=Path(environ.get("ECOMOPS_WAREHOUSE") or DEFAULT_WAREHOUSE),
+        landing=Path(environ.get("ECOMOPS_LANDING") or DEFAULT_LANDING),
+        mappings=Path(environ.get("ECOMOPS_MAPPINGS") or PACKAGED_MAPPINGS),
+        overrides=environ,
     )
+    return Settings(
+        **{field.name: getattr(paths, field.name) for field in fields(WarehousePaths)},
+        daily_cron=environ.get("ECOMOPS_DAILY_CRON", "30 6 * * *"),
+        first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE", "2025-01-01"),
+        alert_rules=Path(environ.get("ECOMOPS_ALERT_RULES", PACKAGED_ALERT_RULES)),
+    )
+
+
+def dagster_home(environ: Mapping[str, str] = os.environ, working_dir: Path | None = None) -> Path | None:
+    """Dagster's instance folder: $DAGSTER_HOME, else the DAGSTER_HOME of the working directory's `.env`.
+
+    The Dagster CLI reads that `.env` too (`make install` writes it), so `ecomops run` from a fresh
+    shell records its runs where `dagster dev` shows them. None: no instance folder is configured.
+    """
+    if environ.get("DAGSTER_HOME"):
+        return Path(environ["DAGSTER_HOME"])
+    dotenv = (working_dir or Path.cwd()) / ".env"
+    home = dotenv_values(dotenv).get("DAGSTER_HOME") if dotenv.is_file() else None
+    return Path(home) if home else None
 
 
 def environment_value(name: str) -> str | None:

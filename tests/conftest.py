@@ -16,6 +16,7 @@ import xlsxwriter
 # a first load builds every partition, and each one is a materialization event per daily asset.
 os.environ.setdefault("ECOMOPS_FIRST_BUSINESS_DATE", "2026-10-01")
 
+from ecomops.settings import DERIVED_PATHS  # noqa: E402
 from ingestion import load_landing  # noqa: E402
 from ingestion.mapping import PACKAGED_MAPPINGS  # noqa: E402
 from ingestion.source import IngestReport  # noqa: E402
@@ -89,8 +90,9 @@ class Landing:
 
 @pytest.fixture
 def isolated_env(monkeypatch, tmp_path):
-    """The CLI sets paths in the environment; keep that inside the test."""
-    for name in ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE", "ECOMOPS_QUARANTINE", "ECOMOPS_SERVING"):
+    """The CLI sets paths in the environment; keep that inside the test, every path variable in tmp_path."""
+    derived = [variable for variable, _ in DERIVED_PATHS.values()]
+    for name in ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE", *derived):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
 

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from ecomops.cli import main
-from ingestion.mapping import PACKAGED_MAPPINGS
+from ecomops.settings import warehouse_paths
 from orchestration.landing.sensors import landing_files_sensor
 from orchestration.lib.partitions import RANGE_END_TAG, RANGE_START_TAG, business_days
 from orchestration.lib.warehouse import WarehouseResource
@@ -29,8 +29,8 @@ def _run(landing) -> int:
 
 
 def test_sensor_requests_new_files_once_and_again_only_for_newer_files(landing, isolated_env):
-    warehouse = WarehouseResource(landing=str(landing.root), warehouse=str(landing.warehouse), quarantine=str(landing.quarantine),
-                                  mappings=str(PACKAGED_MAPPINGS), serving=os.environ["ECOMOPS_SERVING"])
+    # the paths `ecomops run --landing ... --warehouse ...` uses below (isolated_env overrides the derived ones)
+    warehouse = WarehouseResource.from_settings(warehouse_paths(landing.warehouse, landing.root, overrides=os.environ))
     landing.write_csv("taobao/tb01/orders/d1.csv", [TAOBAO_HEADER, taobao_line()])
 
     first, cursor = _evaluate(warehouse, None)

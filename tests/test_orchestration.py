@@ -6,7 +6,8 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from ecomops.cli import main
-from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
+from ecomops.settings import warehouse_paths
+from ingestion.mapping import load_mappings
 from orchestration.definitions import defs
 from orchestration.landing.assets import raw_tables
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -27,9 +28,7 @@ def test_definitions_load_with_one_raw_asset_per_table_in_the_writer_pool():
 def test_materializing_raw_assets_reports_rows_and_rejections(landing):
     landing.write_csv("taobao/tb01/orders/good.csv", [TAOBAO_HEADER, taobao_line(), taobao_line(line="2")])
     landing.write_csv("taobao/tb01/orders/bad.csv", [TAOBAO_HEADER, taobao_line(order_amount="abc")])
-    warehouse = WarehouseResource(landing=str(landing.root), warehouse=str(landing.warehouse),
-                                  quarantine=str(landing.quarantine), mappings=str(PACKAGED_MAPPINGS),
-                                  serving=str(landing.root.parent / "serving.duckdb"))
+    warehouse = WarehouseResource.from_settings(warehouse_paths(landing.warehouse, landing.root))
     result = dg.materialize(
         [raw_tables], resources={"dlt": DagsterDltResource(), "warehouse": warehouse}, instance=dg.DagsterInstance.ephemeral()
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingestion.mapping import PACKAGED_MAPPINGS
+from ecomops.settings import warehouse_paths
 from orchestration.lib.warehouse import WarehouseResource
 
 KEYS = {("marts", "kpi_daily"): ("date",), ("marts", "fct_lines"): ("order_id", "line")}
@@ -19,9 +19,7 @@ KEYS = {("marts", "kpi_daily"): ("date",), ("marts", "fct_lines"): ("order_id", 
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> WarehouseResource:
-    resource = WarehouseResource(landing=str(tmp_path / "landing"), warehouse=str(tmp_path / "warehouse.duckdb"),
-                                 quarantine=str(tmp_path / "quarantine"), mappings=str(PACKAGED_MAPPINGS),
-                                 serving=str(tmp_path / "serving.duckdb"))
+    resource = WarehouseResource.from_settings(warehouse_paths(tmp_path / "warehouse.duckdb", tmp_path / "landing"))
     _write(resource, """
         create schema marts; create schema alerts; create schema staging;
         create table marts.kpi_daily as select date '2026-11-01' + i::int as date, shop, i * 10 + shop as value,

@@ -13,7 +13,8 @@ from orchestration.lib.warehouse import WarehouseResource
 
 
 def _processed_files(warehouse: WarehouseResource) -> dict[str, tuple[int, int]]:
-    """What the last published run had processed, read from the serving copy: the live warehouse may be mid-write."""
+    """What this warehouse's last published run had processed, read from its own serving copy (the live
+    warehouse may be mid-write): another warehouse's ledger never decides what is new here."""
     serving = warehouse.settings.serving
     if not serving.exists():
         return {}

@@ -5,7 +5,7 @@ from functools import cache
 
 import dagster as dg
 
-from ecomops.settings import Settings, get_settings
+from ecomops.settings import WarehousePaths, get_settings
 
 
 @cache
@@ -29,13 +29,14 @@ def run_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
     return window.start.date(), (window.end - dt.timedelta(days=1)).date()
 
 
-def range_to_build(settings: Settings) -> tuple[str, str]:
-    """The partitions a landing-driven run builds: every business day until a run has been published, then yesterday.
+def range_to_build(paths: WarehousePaths) -> tuple[str, str]:
+    """The partitions a landing-driven run builds: every business day until a run of this warehouse has been
+    published (its own serving copy exists), then yesterday.
 
     The daily KPI models also rebuild the `lookback_days` before the first day, and the earlier days the
     run's new files hold (transform/macros/rebuild_window.sql).
     """
     partitions = business_days()
     last = partitions.get_last_partition_key()
-    first = partitions.get_first_partition_key() if not settings.serving.exists() else last
+    first = partitions.get_first_partition_key() if not paths.serving.exists() else last
     return first, last

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from ecomops.settings import Settings, get_settings
+from ecomops.settings import WarehousePaths, get_settings
 from ecomops.warehouse import table_row_counts
 from ingestion.mapping import PersonalColumn, load_mappings
 from quality.personal import SALT_PARAMETER, holds_personal_data, published_select, register_mask
@@ -33,26 +33,30 @@ SERVING_DB = "serving_copy"  # the serving copy's name while attached to the war
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Where the landing folder, the DuckDB warehouse and quarantined files are."""
+    """Every path of one warehouse's runs: its landing folder, mappings, the DuckDB file and what runs derive from it.
+
+    Each is explicit (see `ecomops.settings.WarehousePaths`): none falls back to a default that could be
+    another warehouse's file.
+    """
 
     landing: str
-    warehouse: str
-    quarantine: str
     mappings: str
+    warehouse: str
     serving: str
+    quarantine: str
+    dlt_working_dir: str
+    buyer_salt_file: str
+    run_summary: str
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
-        settings = settings or get_settings()
-        return cls(landing=str(settings.landing), warehouse=str(settings.warehouse),
-                   quarantine=str(settings.quarantine), mappings=str(settings.mappings),
-                   serving=str(settings.serving))
+    def from_settings(cls, settings: WarehousePaths | None = None) -> WarehouseResource:
+        paths = settings or get_settings()
+        return cls(**{field.name: str(getattr(paths, field.name)) for field in fields(WarehousePaths)})
 
     @property
-    def settings(self) -> Settings:
-        return Settings(landing=Path(self.landing), warehouse=Path(self.warehouse),
-                        quarantine=Path(self.quarantine), mappings=Path(self.mappings),
-                        serving=Path(self.serving))
+    def settings(self) -> WarehousePaths:
+        """This warehouse's paths, exactly those the resource was given."""
+        return WarehousePaths(**{field.name: Path(getattr(self, field.name)) for field in fields(WarehousePaths)})
 
     def publish_serving_copy(self, unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
         """Bring a copy of the serving file up to date with the published tables, then rename it over the serving copy.

@@ -1,10 +1,13 @@
 """The serving copy: the file BI tools and analysts open, published after everything it copies was built."""
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 import dagster as dg
 
+from ecomops.report import write_run_summary
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import incremental_unique_keys
 
@@ -44,7 +47,8 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     def warehouse_copy(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         """A read-only copy of the whole warehouse for BI tools (Superset, Metabase, Excel, DuckDB clients).
 
-        Its metadata is the run's summary: rows per layer, checks passed/failed, alerts fired.
+        Its metadata is the run's summary: rows per layer, checks passed/failed, alerts fired; the same
+        facts and the run id are written to the warehouse's run summary file.
         """
         rows_by_layer = warehouse.rows_by_schema()
         checks = _check_outcomes(context)
@@ -58,7 +62,7 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
             + f"; published {path} ({len(publication.updated)} tables given their new rows,"
             f" {len(publication.replaced)} copied whole, {len(publication.dropped)} dropped)"
         )
-        return dg.MaterializeResult(metadata={
+        summary = {
             "path": str(path.resolve()),
             "size_mb": round(path.stat().st_size / 1e6, 1),
             "tables_given_new_rows": ", ".join(publication.updated),  # the others were copied whole
@@ -68,6 +72,10 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
             "checks_failed": checks["failed"],
             "checks_warned": checks["warned"],
             **({"alerts_fired": alerts_fired} if alerts_fired is not None else {}),
-        })
+        }
+        published_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        write_run_summary(Path(warehouse.run_summary),
+                          {"run_id": context.run.run_id, "published_at": published_at, **summary})
+        return dg.MaterializeResult(metadata=summary)
 
     return warehouse_copy
