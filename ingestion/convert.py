@@ -7,6 +7,7 @@ naming the row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pyarrow as pa
@@ -16,6 +17,13 @@ TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
 _INT = r"^[+-]?\d+(\.0*)?$"
 _HMS = r"^(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
+_SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+[0-9]+$"  # 2.93847E+15: Excel's display of a long number
+
+# Why a value that looks almost right is refused, by column type: (pattern, what to tell the seller).
+UNREADABLE_HINTS: dict[str, list[tuple[str, str]]] = {
+    "id": [(_SCIENTIFIC, "Excel turned this long id into scientific notation and dropped its last digits: "
+                         "use the original download, or format the column as text before saving")],
+}
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "id": pa.string(),
@@ -41,6 +49,12 @@ def _strip_id(cells: pa.Array) -> pa.Array:
     """Undo `="123"`, a leading apostrophe or tab: ids are strings, every digit kept."""
     unwrapped = pc.replace_substring_regex(cells, pattern=r'^="?(.*?)"?$', replacement=r"\1")
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(unwrapped, pattern=r"^'", replacement=""))
+
+
+def _to_id(cells: pa.Array, unit: str | None) -> pa.Array:
+    """An id as text; an id Excel rounded to scientific notation is no id (it names another order)."""
+    ids = _strip_id(cells)
+    return pc.if_else(pc.match_substring_regex(ids, _SCIENTIFIC), None, ids)
 
 
 def _numeric_text(cells: pa.Array) -> pa.Array:
@@ -115,7 +129,7 @@ def _as_is(cells: pa.Array, unit: str | None) -> pa.Array:
 
 
 CONVERTERS: dict[str, Callable[[pa.Array, str | None], pa.Array]] = {
-    "id": lambda cells, unit: _strip_id(cells),
+    "id": _to_id,
     "text": _as_is,
     "int": _to_int,
     "amount": _to_amount,
@@ -125,6 +139,10 @@ CONVERTERS: dict[str, Callable[[pa.Array, str | None], pa.Array]] = {
     "date": _to_date,
     "month": _to_month,
 }
+
+
+def unreadable_hint(type_: str, value: str) -> str | None:
+    return next((hint for pattern, hint in UNREADABLE_HINTS.get(type_, ()) if re.match(pattern, value.strip())), None)
 
 
 def first_bad_value(cells: pa.Array, typed: pa.Array) -> int | None:
