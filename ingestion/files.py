@@ -26,11 +26,10 @@ from ingestion.mapping import header_stem
 from ingestion.rejection import RejectedFile
 from ingestion.text import CUT_SHORT, UNDECODABLE, TextExport, read_prefix, split_csv_line
 
-__all__ = ["RawSheet", "RejectedFile", "find_header", "read_export"]
-
 HEADER_SEARCH_ROWS = 30
 MAX_COLUMNS = 16_384  # as many as a spreadsheet holds
-MAX_ROW_BYTES = 16 << 20  # pyarrow's block size: one row must fit in one block
+MAX_ROW_BYTES = 16 << 20  # pyarrow's block size: a row no longer than a block always reads
+TOO_LONG = f"a row longer than {MAX_ROW_BYTES >> 20} MiB, the most one row may hold"
 EXCEL_BATCH_ROWS = 50_000  # workbook rows become Arrow arrays this many at a time
 CSV_SUFFIXES = {".csv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -78,7 +77,7 @@ def _arrow_csv(stream: pa.NativeFile, width: int, use_threads: bool = True) -> t
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:
         invalid.append(row)
-        return "skip" if use_threads else "error"  # a single-threaded re-read only looks for the first one
+        return "skip"
 
     with stream:
         cells = pacsv.read_csv(
@@ -97,11 +96,7 @@ def _arrow_csv(stream: pa.NativeFile, width: int, use_threads: bool = True) -> t
 def _invalid_row_rejection(text: TextExport, start: int, first_row: int, encoding: str, width: int,
                            ends_with_newline: bool, file: str) -> RejectedFile:
     """Name the first row whose field count differs from the header's (row numbers need a one-thread re-read)."""
-    found: list[pacsv.InvalidRow] = []
-    try:
-        found = _arrow_csv(text.stream(start, encoding), width, use_threads=False)[1]
-    except pa.ArrowInvalid:  # the handler's "error" stops the re-read at the first invalid row
-        pass
+    found = _arrow_csv(text.stream(start, encoding), width, use_threads=False)[1]
     bad = found[0] if found else None
     reason = f"{bad.actual_columns} fields where the header has {bad.expected_columns}" if bad else "rows of unequal length"
     if bad and bad.actual_columns < bad.expected_columns and not ends_with_newline:
@@ -125,8 +120,7 @@ def _read_body(text: TextExport, start: int, first_row: int, width: int, ends_wi
             if "Empty CSV file" in message:
                 return _empty_cells(width), encoding
             if "straddl" in message:
-                raise RejectedFile(file, f"a row longer than {MAX_ROW_BYTES >> 20} MiB, the most one row may hold",
-                                   row=text.first_row_longer_than(start, first_row, MAX_ROW_BYTES)) from None
+                raise RejectedFile(file, TOO_LONG, row=text.first_row_longer_than(start, first_row, MAX_ROW_BYTES)) from None
             if "invalid UTF8" in message:
                 if encoding != encodings[-1]:
                     continue
@@ -154,6 +148,8 @@ def read_csv(path: Path, file: str, aliases: set[str]) -> RawSheet:
     facts = text.scan_body(start, first_row)
     if facts.nul_row is not None:
         raise RejectedFile(file, "NUL bytes: a damaged file, or not a text export", row=facts.nul_row)
+    if facts.may_hold_long_rows and (row := text.first_row_longer_than(start, first_row, MAX_ROW_BYTES)) is not None:
+        raise RejectedFile(file, TOO_LONG, row=row)
     if not facts.quotes_balanced and (row := text.unclosed_quote_row(start, first_row)) is not None:
         hint = "" if facts.ends_with_newline else f"; {CUT_SHORT}"
         raise RejectedFile(file, f"a quoted cell opens here and is never closed{hint}", row=row)

@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingestion.convert import ARROW_TYPES, CONVERTERS, clean_text, first_bad_value, to_timestamp, unreadable_hint
-from ingestion.files import RawSheet, RejectedFile, read_export
+from ingestion.files import RawSheet, read_export
 from ingestion.mapping import ColumnMapping, ExportMapping, header_stem, header_unit
+from ingestion.rejection import RejectedFile
 
 
 def raw_arrow_schema(mapping: ExportMapping) -> pa.Schema:
@@ -74,7 +75,7 @@ def _check_unambiguous(sheet: RawSheet, positions: list[int], file: str) -> None
 def _repeats_header(sheet: RawSheet, index: int) -> bool:
     """Whether a data row is the header again: two exports pasted into one file."""
     same = sum(
-        bool(header) and str(sheet.cells.column(position)[index].as_py()).strip() == header
+        bool(header) and sheet.cells.column(position)[index].as_py() == header
         for position, header in enumerate(sheet.headers)
     )
     return same >= 2
@@ -161,16 +162,19 @@ def _extra_json(sheet: RawSheet, used_positions: set[int], cleaned: dict[int, pa
     return pc.binary_join_element_wise("{", joined, "}", "")
 
 
+def _cleaned(sheet: RawSheet, null_tokens: frozenset[str]) -> RawSheet:
+    """The sheet with trimmed cells and nulls for null tokens; the raw text is let go (a big file is held once)."""
+    cells = pa.table([clean_text(column, null_tokens) for column in sheet.cells.columns], names=sheet.cells.column_names)
+    return RawSheet(sheet.headers, cells, sheet.row_numbers, sheet.encoding)
+
+
 def parse_export(context: FileContext, mapping: ExportMapping) -> pa.Table:
     """Read, map and type one file, or raise RejectedFile naming file, row and column."""
     file = context.relative_path
-    sheet = read_export(context.path, file, mapping.header_aliases())
+    sheet = _cleaned(read_export(context.path, file, mapping.header_aliases()), mapping.null_tokens)
     matched = _match_headers(sheet, mapping, file)
     length = sheet.cells.num_rows
-    cleaned = {
-        position: clean_text(sheet.cells.column(position).combine_chunks(), mapping.null_tokens)
-        for position in range(len(sheet.headers))
-    }
+    cleaned = {position: sheet.cells.column(position) for position in range(len(sheet.headers))}
 
     values: dict[str, pa.Array] = {}
     for column in mapping.columns.values():

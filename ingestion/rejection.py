@@ -44,16 +44,18 @@ def stops_the_step(error: BaseException) -> bool:
 
 def _where_raised(error: BaseException) -> str:
     """The innermost frame of our own code (file:function:line): a pointer for a bug report, no file content."""
-    frames = traceback.extract_tb(error.__traceback__)
-    ours = [f for f in frames if "/ingestion/" in f.filename.replace("\\", "/")] or frames
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename) != Path(__file__)]
+    ours = [f for f in frames if Path(f.filename).parent == Path(__file__).parent] or frames
     if not ours:
-        return "unknown place"
+        return "an unknown place"
     frame = ours[-1]
     return f"{Path(frame.filename).name}:{frame.name}:{frame.lineno}"
 
 
 def unforeseen(error: Exception, file: str) -> RejectedFile:
     """A rejection for an error no reader check foresaw. Its text is left out: it may quote the file's rows."""
+    if isinstance(error, OSError):  # this one file cannot be opened or read (permissions, a broken link ...)
+        return RejectedFile(file, f"cannot read the file: {error.strerror or type(error).__name__}")
     return RejectedFile(
         file,
         f"the file could not be read: unexpected {type(error).__name__} in {_where_raised(error)} "

@@ -8,6 +8,10 @@ Rows are merged with `delete-insert` on `_source_file`: a changed file replaces
 its own earlier rows, and reloading the same landing changes nothing. (The
 ledger, not dlt state, tracks files: state is stored whole with every load and
 would grow with the number of files.)
+
+Each file is stat'ed, hashed and read inside one per-file boundary
+(`ingestion.rejection`): whatever goes wrong there is that file's rejection
+(ledger row, quarantine copy), and the other files load in the same run.
 """
 
 from __future__ import annotations
@@ -214,12 +218,12 @@ def _process(file: LandingFile, previous: dict | None, mapping: ExportMapping, s
         file_hash = file_sha256(file.path)
         if known and previous["file_hash"] == file_hash:  # touched, not changed: remember the new mtime only
             return FileOutcome(touched={**previous, **_file_stat_columns(*stat)})
+        if file.problem:  # where it lies or what it is named says it cannot load, whatever its content
+            raise RejectedFile(file.relative_path, file.problem)
         original = loaded_hashes.get(file_hash)
         if original and original != file.relative_path:
             return FileOutcome(_ledger_row(file, "duplicate", stat, file_hash=file_hash, fingerprint=mapping.fingerprint,
                                            reason=f"same content as {original}, already loaded"))
-        if file.problem:
-            raise RejectedFile(file.relative_path, file.problem)
         shop = scan.shops.get(file.shop_code) if file.shop_code else None
         context = FileContext(path=file.path, relative_path=file.relative_path, file_hash=file_hash, mtime_ns=stat[1],
                               platform=file.platform, shop_code=file.shop_code,

@@ -55,6 +55,7 @@ class BodyFacts:
     nul_row: int | None  # the first row holding a NUL byte
     quotes_balanced: bool  # an even number of quote characters: no quoted cell can be left open
     ends_with_newline: bool
+    may_hold_long_rows: bool  # a block without a line break: a line may be longer than pyarrow's block
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,16 @@ class TextExport:
         return raw if encoding.startswith("utf-8") else pa.transcoding_input_stream(raw, encoding, "utf-8")
 
     def scan_body(self, start: int, first_row: int) -> BodyFacts:
-        row, nul_row, quotes, last = first_row, None, 0, b""
+        row, nul_row, quotes, last, long_rows = first_row, None, 0, b"", False
         for block in self.blocks(start):
             if nul_row is None and (nul := block.find(b"\x00")) >= 0:
                 nul_row = row + block.count(self.newline, 0, nul)
             quotes += block.count(b'"')
-            row += block.count(self.newline)
+            breaks = block.count(self.newline)
+            row += breaks
+            long_rows = long_rows or (breaks == 0 and len(block) == BLOCK_BYTES)
             last = block[-1:] or last
-        return BodyFacts(nul_row, quotes % 2 == 0, last in (b"", b"\n", b"\r"))
+        return BodyFacts(nul_row, quotes % 2 == 0, last in (b"", b"\n", b"\r"), long_rows)
 
     def unclosed_quote_row(self, start: int, first_row: int) -> int | None:
         """The row where a quoted cell opens that never closes (the rest of the file would become one cell)."""
@@ -182,6 +185,11 @@ def _undecodable_at(data: bytes, encoding: str, final: bool) -> int | None:
     return None
 
 
+def _cut_short(head: bytes, complete: bool) -> str:
+    """The hint for a file that stops mid-row (known when the head is the whole file)."""
+    return f"; {CUT_SHORT}" if complete and head[-1:] not in (b"\n", b"\r") else ""
+
+
 def _encoding(head: bytes, bom: int, newline: bytes, complete: bool, file: str) -> str:
     """UTF-8 if the head decodes as UTF-8; else GB18030, unless earlier lines were UTF-8 text (then it is damage)."""
     if bom:
@@ -191,8 +199,8 @@ def _encoding(head: bytes, bom: int, newline: bytes, complete: bool, file: str) 
         return "utf-8"
     line_start = head.rfind(newline, 0, error_at) + 1
     if not head[:line_start].isascii():  # a whole line of non-ASCII UTF-8 text is no accident of GBK bytes
-        raise RejectedFile(file, f"{UNDECODABLE}: the rows before it are UTF-8 (mixed encodings, or a damaged file)",
-                           row=1 + head.count(newline, 0, error_at))
+        raise RejectedFile(file, f"{UNDECODABLE}: the rows before it are UTF-8 (mixed encodings, or a damaged file)"
+                                 f"{_cut_short(head, complete)}", row=1 + head.count(newline, 0, error_at))
     return "gb18030"
 
 
@@ -218,7 +226,7 @@ def read_prefix(path: Path, file: str, max_lines: int) -> TextExport:
         try:
             lines.append(line.decode(encoding.removesuffix("-sig")))
         except UnicodeDecodeError:
-            raise RejectedFile(file, UNDECODABLE, row=number) from None
+            raise RejectedFile(file, UNDECODABLE + _cut_short(head, complete), row=number) from None
     first = next((line.strip().lower() for line in lines if line.strip()), "")
     for start, what in TEXT_SIGNATURES.items():
         if first.startswith(start):
