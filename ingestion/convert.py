@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
-_INT = r"^[+-]?\d+(\.0*)?$"
+_INT = r"^[+-]?\d{1,18}(\.0*)?$"  # 18 digits always fit an int64: longer is no count
 _HMS = r"^(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
 _SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+[0-9]+$"  # 2.93847E+15: Excel's display of a long number
 
@@ -64,7 +64,8 @@ def _numeric_text(cells: pa.Array) -> pa.Array:
 def _parse_number(cells: pa.Array) -> pa.Array:
     text = _numeric_text(cells)
     valid = pc.match_substring_regex(text, _NUMBER)
-    return pc.cast(pc.if_else(valid, text, None), pa.float64())
+    value = pc.cast(pc.if_else(valid, text, None), pa.float64())
+    return pc.if_else(pc.is_finite(value), value, None)  # 400 digits make an infinity, not an amount
 
 
 def _to_int(cells: pa.Array, unit: str | None) -> pa.Array:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from ingestion.mapping import header_stem
 from ingestion.rejection import RejectedFile
@@ -30,6 +31,8 @@ HEADER_SEARCH_ROWS = 30
 MAX_COLUMNS = 16_384  # as many as a spreadsheet holds
 MAX_ROW_BYTES = 16 << 20  # pyarrow's block size: a row no longer than a block always reads
 TOO_LONG = f"a row longer than {MAX_ROW_BYTES >> 20} MiB, the most one row may hold"
+_FIELD_COUNTS = re.compile(r"Expected (?P<expected>\d+) columns, got (?P<got>\d+)")
+_ROW_NUMBER = re.compile(r"Row #(\d+)")
 EXCEL_BATCH_ROWS = 50_000  # workbook rows become Arrow arrays this many at a time
 CSV_SUFFIXES = {".csv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -95,14 +98,23 @@ def _arrow_csv(stream: pa.NativeFile, width: int, use_threads: bool = True) -> t
 
 def _invalid_row_rejection(text: TextExport, start: int, first_row: int, encoding: str, width: int,
                            ends_with_newline: bool, file: str) -> RejectedFile:
-    """Name the first row whose field count differs from the header's (row numbers need a one-thread re-read)."""
-    found = _arrow_csv(text.stream(start, encoding), width, use_threads=False)[1]
-    bad = found[0] if found else None
-    reason = f"{bad.actual_columns} fields where the header has {bad.expected_columns}" if bad else "rows of unequal length"
-    if bad and bad.actual_columns < bad.expected_columns and not ends_with_newline:
+    """Name the first row whose field count differs from the header's (row numbers need a one-thread re-read).
+
+    pyarrow hands such a row to the handler, or, when the row is no valid UTF-8, raises with the counts.
+    """
+    try:
+        found = _arrow_csv(text.stream(start, encoding), width, use_threads=False)[1]
+        bad = (found[0].actual_columns, found[0].expected_columns, found[0].number) if found else None
+    except pa.ArrowInvalid as error:
+        counts, number = _FIELD_COUNTS.search(str(error)), _ROW_NUMBER.search(str(error))
+        bad = (int(counts["got"]), int(counts["expected"]), int(number[1]) if number else None) if counts else None
+    if bad is None:
+        return RejectedFile(file, "rows of unequal length")
+    actual, expected, number = bad
+    reason = f"{actual} fields where the header has {expected}"
+    if actual < expected and not ends_with_newline:
         reason += f"; {CUT_SHORT}"
-    row = first_row - 1 + bad.number if bad and bad.number is not None else None
-    return RejectedFile(file, reason, row=row)
+    return RejectedFile(file, reason, row=first_row - 1 + number if number is not None else None)
 
 
 def _read_body(text: TextExport, start: int, first_row: int, width: int, ends_with_newline: bool,
@@ -125,7 +137,10 @@ def _read_body(text: TextExport, start: int, first_row: int, width: int, ends_wi
                 if encoding != encodings[-1]:
                     continue
                 raise _undecodable(text, start, first_row, encoding, ends_with_newline, file) from None
-            raise RejectedFile(file, f"malformed CSV: {message[:160]}") from None
+            if _FIELD_COUNTS.search(message):  # a row pyarrow could not hand to the handler (bad UTF-8)
+                raise _invalid_row_rejection(text, start, first_row, encoding, width, ends_with_newline, file)
+            # pyarrow's messages can end with the row's text: keep only what comes before it
+            raise RejectedFile(file, f"malformed CSV ({message.split(':')[0][:80]})") from None
         except UnicodeDecodeError:  # raised by the GB18030 transcoding stream
             raise _undecodable(text, start, first_row, encoding, ends_with_newline, file) from None
         if invalid:
@@ -204,14 +219,20 @@ def _excel_columns(rows: Iterator[tuple[int, list]], width: int) -> tuple[pa.Tab
     return pa.table(columns, names=[f"c{i}" for i in range(width)]), pa.concat_arrays(numbers)
 
 
+DAMAGED_WORKBOOK = "cannot read as a spreadsheet (damaged, password-protected or not a workbook)"
+
+
 def read_excel(path: Path, file: str, aliases: set[str]) -> RawSheet:
     """The first sheet whose header row names the export's columns (a summary sheet may come first)."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        sheet_count = len(workbook.sheet_names)
-    except Exception as exc:  # calamine raises its own error types for corrupt or encrypted workbooks
-        raise RejectedFile(file, f"cannot read as a spreadsheet (damaged, password-protected or not a workbook): "
-                                 f"{str(exc)[:160]}") from None
+        return _read_workbook(path, file, aliases)
+    except CalamineError as error:  # raised opening the workbook, a sheet, or a row of a damaged file
+        raise RejectedFile(file, f"{DAMAGED_WORKBOOK}: {str(error)[:160]}") from None
+
+
+def _read_workbook(path: Path, file: str, aliases: set[str]) -> RawSheet:
+    workbook = CalamineWorkbook.from_path(str(path))
+    sheet_count = len(workbook.sheet_names)
     first_miss: RejectedFile | None = None
     for index in range(sheet_count):
         rows = _sheet_rows(workbook, index)

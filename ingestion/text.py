@@ -192,13 +192,13 @@ def _cut_short(head: bytes, complete: bool) -> str:
 
 def _encoding(head: bytes, bom: int, newline: bytes, complete: bool, file: str) -> str:
     """UTF-8 if the head decodes as UTF-8; else GB18030, unless earlier lines were UTF-8 text (then it is damage)."""
-    if bom:
-        return "utf-8-sig"
-    error_at = _undecodable_at(head, "utf-8", final=complete)
+    error_at = _undecodable_at(head[bom:], "utf-8", final=complete)
     if error_at is None:
-        return "utf-8"
+        return "utf-8-sig" if bom else "utf-8"
+    error_at += bom
     line_start = head.rfind(newline, 0, error_at) + 1
-    if not head[:line_start].isascii():  # a whole line of non-ASCII UTF-8 text is no accident of GBK bytes
+    # A BOM says UTF-8; so does a whole line of non-ASCII UTF-8 text, which is no accident of GBK bytes.
+    if bom or not head[bom:line_start].isascii():
         raise RejectedFile(file, f"{UNDECODABLE}: the rows before it are UTF-8 (mixed encodings, or a damaged file)"
                                  f"{_cut_short(head, complete)}", row=1 + head.count(newline, 0, error_at))
     return "gb18030"

@@ -279,10 +279,22 @@ CASES = [
          end_to_end=False),
     Case("utf8_export_of_3_mb", _at("pdd/pdd01/orders", "big_utf8.csv"),
          lambda s: _repeat_rows(_pdd(s), 90, "utf-8"), rows=lambda s: 90 * _data_rows(_pdd(s)), end_to_end=False),
+    Case("broken_row_past_the_first_mib", _at("pdd/pdd01/orders", "big_broken.csv"),
+         lambda s: _broken_last_row(_repeat_rows(_pdd(s), 40, "utf-8")), reason="fields where the header has 27",
+         row=lambda s: 40 * _data_rows(_pdd(s)) + 1, end_to_end=False),
     Case("row_over_16_mib", _at("pdd/pdd01/orders", "huge_row.csv"),
          lambda s: _with_cell(_pdd(s), 1, _pdd_at(s, "商家备注"), b"x" * (17 << 20)), reason="a row longer than 16 MiB", row=2,
          end_to_end=False),
 ]
+
+
+def _broken_last_row(data: bytes) -> bytes:
+    """The last row loses a cell and gets a byte that is no UTF-8 (pyarrow cannot even quote it)."""
+    rows = lines(data)
+    last = max(i for i, line in enumerate(rows) if line)
+    cells = _cells(rows[last])
+    rows[last] = b",".join(cells[:-2] + [cells[-2] + b"\xe8"])
+    return _joined(rows, data)
 
 
 def _zip(members: dict[str, bytes]) -> bytes:

@@ -22,13 +22,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-from bad_export_corpus import CASES, CORPUS_PREFIX, PDD_ORDERS, TAOBAO_ORDERS, Case, Source
+from bad_export_corpus import CASES, CORPUS_PREFIX, PDD_ORDERS, PDD_REFUNDS, TAOBAO_ORDERS, Case, Source, lines
 
 from ecomops.demo_data import generate
-from ingestion.landing import scan_landing
+from ingestion.landing import LandingFile, LandingScan, scan_landing
 from ingestion.mapping import load_mappings
 from ingestion.parse import FileContext, parse_export, raw_arrow_schema
 from ingestion.rejection import RejectedFile, stops_the_step, within_file_boundary
+from ingestion.source import _process
 
 BIN = Path(sys.executable).parent
 FIRST_DAY = "2026-10-01"  # the generator's default start
@@ -173,6 +174,24 @@ def test_a_full_disk_is_not_the_files_fault():
 
     with pytest.raises(OSError):
         within_file_boundary("pdd/pdd01/orders/x.csv", read)
+
+
+def test_quiet_days_exports_all_load_though_their_bytes_are_equal(landing, source):
+    """Header-only exports are the same bytes every day without refunds: none is a duplicate of another."""
+    header_only = lines(source(PDD_REFUNDS))[0] + b"\r\n"
+    for day in ("20261001", "20261002"):
+        landing.write(f"pdd/pdd01/refunds/售后列表_{day}.csv", header_only)
+    report = landing.load()
+    assert [(o["status"], o["rows"]) for o in report.outcomes] == [("loaded", 0), ("loaded", 0)]
+    assert landing.count("pdd_refunds") == 0
+
+
+def test_a_file_gone_since_the_scan_is_skipped_not_rejected(tmp_path):
+    mapping = load_mappings().by_table["pdd_orders"]
+    gone = LandingFile(tmp_path / "gone.csv", "pdd/pdd01/orders/gone.csv", "pdd_orders", "pdd", "pdd01")
+    scan = LandingScan(tmp_path, {}, {}, [])
+    assert _process(gone, None, mapping, scan, {}, tmp_path / "quarantine") is None
+    assert not (tmp_path / "quarantine").exists()
 
 
 # --- end to end: one clean run, one with every corpus file ---------------------------------------------
