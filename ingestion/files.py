@@ -117,36 +117,32 @@ def _invalid_row_rejection(text: TextExport, start: int, first_row: int, encodin
     return RejectedFile(file, reason, row=first_row - 1 + number if number is not None else None)
 
 
-def _read_body(text: TextExport, start: int, first_row: int, width: int, ends_with_newline: bool,
-               file: str) -> tuple[pa.Table, str]:
+def _read_body(text: TextExport, start: int, first_row: int, width: int, ends_with_newline: bool, file: str,
+               encoding: str) -> tuple[pa.Table, str]:
     """The cells below the header, streamed into pyarrow; and the encoding that read them."""
     if start >= text.size:
-        return _empty_cells(width), text.encoding
-    # A head of pure ASCII says nothing about the encoding: GBK text further down is read as GBK.
-    encodings = [text.encoding] + (["gb18030"] if text.encoding == "utf-8" and not text.non_ascii_head else [])
-    for encoding in encodings:
-        try:
-            cells, invalid = _arrow_csv(text.stream(start, encoding), width)
-        except pa.ArrowInvalid as error:
-            message = str(error)
-            if "Empty CSV file" in message:
-                return _empty_cells(width), encoding
-            if "straddl" in message:
-                raise RejectedFile(file, TOO_LONG, row=text.first_row_longer_than(start, first_row, MAX_ROW_BYTES)) from None
-            if "invalid UTF8" in message:
-                if encoding != encodings[-1]:
-                    continue
-                raise _undecodable(text, start, first_row, encoding, ends_with_newline, file) from None
-            if _FIELD_COUNTS.search(message):  # a row pyarrow could not hand to the handler (bad UTF-8)
-                raise _invalid_row_rejection(text, start, first_row, encoding, width, ends_with_newline, file)
-            # pyarrow's messages can end with the row's text: keep only what comes before it
-            raise RejectedFile(file, f"malformed CSV ({message.split(':')[0][:80]})") from None
-        except UnicodeDecodeError:  # raised by the GB18030 transcoding stream
+        return _empty_cells(width), encoding
+    try:
+        cells, invalid = _arrow_csv(text.stream(start, encoding), width)
+    except pa.ArrowInvalid as error:
+        message = str(error)
+        if "Empty CSV file" in message:
+            return _empty_cells(width), encoding
+        if "straddl" in message:
+            raise RejectedFile(file, TOO_LONG, row=text.first_row_longer_than(start, first_row, MAX_ROW_BYTES)) from None
+        if "invalid UTF8" in message:
+            if encoding == "utf-8" and not text.non_ascii_head:  # an ASCII head said nothing: GBK further down
+                return _read_body(text, start, first_row, width, ends_with_newline, file, "gb18030")
             raise _undecodable(text, start, first_row, encoding, ends_with_newline, file) from None
-        if invalid:
-            raise _invalid_row_rejection(text, start, first_row, encoding, width, ends_with_newline, file)
-        return cells, encoding
-    raise AssertionError("unreachable: the last encoding returns or raises")
+        if _FIELD_COUNTS.search(message):  # a row pyarrow could not hand to the handler (bad UTF-8)
+            raise _invalid_row_rejection(text, start, first_row, encoding, width, ends_with_newline, file) from None
+        # pyarrow's messages can end with the row's text: keep only what comes before it
+        raise RejectedFile(file, f"malformed CSV ({message.split(':')[0][:80]})") from None
+    except UnicodeDecodeError:  # raised by the GB18030 transcoding stream
+        raise _undecodable(text, start, first_row, encoding, ends_with_newline, file) from None
+    if invalid:
+        raise _invalid_row_rejection(text, start, first_row, encoding, width, ends_with_newline, file)
+    return cells, encoding
 
 
 def _undecodable(text: TextExport, start: int, first_row: int, encoding: str, ends_with_newline: bool,
@@ -168,7 +164,7 @@ def read_csv(path: Path, file: str, aliases: set[str]) -> RawSheet:
     if not facts.quotes_balanced and (row := text.unclosed_quote_row(start, first_row)) is not None:
         hint = "" if facts.ends_with_newline else f"; {CUT_SHORT}"
         raise RejectedFile(file, f"a quoted cell opens here and is never closed{hint}", row=row)
-    cells, encoding = _read_body(text, start, first_row, len(headers), facts.ends_with_newline, file)
+    cells, encoding = _read_body(text, start, first_row, len(headers), facts.ends_with_newline, file, text.encoding)
     row_numbers = pa.array(range(first_row, first_row + cells.num_rows), pa.int64())
     return RawSheet(headers, cells, row_numbers, encoding)
 

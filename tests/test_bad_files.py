@@ -26,7 +26,7 @@ from bad_export_corpus import CASES, CORPUS_PREFIX, PDD_ORDERS, PDD_REFUNDS, TAO
 
 from ecomops.demo_data import generate
 from ingestion.landing import LandingFile, LandingScan, scan_landing
-from ingestion.mapping import load_mappings
+from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
 from ingestion.parse import FileContext, parse_export, raw_arrow_schema
 from ingestion.rejection import RejectedFile, stops_the_step, within_file_boundary
 from ingestion.source import _process
@@ -174,6 +174,21 @@ def test_a_full_disk_is_not_the_files_fault():
 
     with pytest.raises(OSError):
         within_file_boundary("pdd/pdd01/orders/x.csv", read)
+
+
+def test_an_ascii_head_then_gbk_text_reads_as_gbk(tmp_path):
+    """A mapping with ASCII headers (an ERP's English export) and Chinese cells only past the first MiB."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PACKAGED_MAPPINGS, mappings)
+    products = mappings / "erp/products.yaml"
+    products.write_text(products.read_text(encoding="utf-8").replace("[商家编码]", "[商家编码, sku]")
+                        .replace("[商品名称]", "[商品名称, name]"), encoding="utf-8")
+    ascii_rows = "".join(f"SKU-{i:06d},plain name {i}\n" for i in range(60_000))
+    path = tmp_path / "products.csv"
+    path.write_bytes(f"sku,name\n{ascii_rows}SKU-X,纯棉T恤\n".encode("gbk"))
+    assert path.stat().st_size > 1 << 20
+    table = parse_export(FileContext(path, "erp/products/products.csv", "hash", 0), load_mappings(mappings).by_table["erp_products"])
+    assert table.num_rows == 60_001 and table["product_name"][-1].as_py() == "纯棉T恤"
 
 
 def test_quiet_days_exports_all_load_though_their_bytes_are_equal(landing, source):
