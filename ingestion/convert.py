@@ -7,6 +7,7 @@ naming the row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pyarrow as pa
@@ -14,8 +15,15 @@ import pyarrow.compute as pc
 
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 _NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)$"
-_INT = r"^[+-]?\d+(\.0*)?$"
+_INT = r"^[+-]?\d{1,18}(\.0*)?$"  # 18 digits always fit an int64: longer is no count
 _HMS = r"^(?P<h>\d+):(?P<m>\d{1,2}):(?P<s>\d{1,2}(?:\.\d+)?)$"
+_SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+[0-9]+$"  # 2.93847E+15: Excel's display of a long number
+
+# Why a value that looks almost right is refused, by column type: (pattern, what to tell the seller).
+UNREADABLE_HINTS: dict[str, list[tuple[str, str]]] = {
+    "id": [(_SCIENTIFIC, "Excel turned this long id into scientific notation and dropped its last digits: "
+                         "use the original download, or format the column as text before saving")],
+}
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "id": pa.string(),
@@ -43,6 +51,12 @@ def _strip_id(cells: pa.Array) -> pa.Array:
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(unwrapped, pattern=r"^'", replacement=""))
 
 
+def _to_id(cells: pa.Array, unit: str | None) -> pa.Array:
+    """An id as text; an id Excel rounded to scientific notation is no id (it names another order)."""
+    ids = _strip_id(cells)
+    return pc.if_else(pc.match_substring_regex(ids, _SCIENTIFIC), None, ids)
+
+
 def _numeric_text(cells: pa.Array) -> pa.Array:
     return pc.replace_substring_regex(cells, pattern=r"[,，¥￥\s]", replacement="")
 
@@ -50,7 +64,8 @@ def _numeric_text(cells: pa.Array) -> pa.Array:
 def _parse_number(cells: pa.Array) -> pa.Array:
     text = _numeric_text(cells)
     valid = pc.match_substring_regex(text, _NUMBER)
-    return pc.cast(pc.if_else(valid, text, None), pa.float64())
+    value = pc.cast(pc.if_else(valid, text, None), pa.float64())
+    return pc.if_else(pc.is_finite(value), value, None)  # 400 digits make an infinity, not an amount
 
 
 def _to_int(cells: pa.Array, unit: str | None) -> pa.Array:
@@ -115,7 +130,7 @@ def _as_is(cells: pa.Array, unit: str | None) -> pa.Array:
 
 
 CONVERTERS: dict[str, Callable[[pa.Array, str | None], pa.Array]] = {
-    "id": lambda cells, unit: _strip_id(cells),
+    "id": _to_id,
     "text": _as_is,
     "int": _to_int,
     "amount": _to_amount,
@@ -125,6 +140,10 @@ CONVERTERS: dict[str, Callable[[pa.Array, str | None], pa.Array]] = {
     "date": _to_date,
     "month": _to_month,
 }
+
+
+def unreadable_hint(type_: str, value: str) -> str | None:
+    return next((hint for pattern, hint in UNREADABLE_HINTS.get(type_, ()) if re.match(pattern, value.strip())), None)
 
 
 def first_bad_value(cells: pa.Array, typed: pa.Array) -> int | None:

@@ -6,6 +6,7 @@ Layout (see README): `shops.yaml`, `<platform>/<shop_code>/<kind>/<file>` and
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import shutil
 from collections import defaultdict
@@ -16,9 +17,18 @@ import yaml
 
 from ingestion.files import SUPPORTED_SUFFIXES
 from ingestion.mapping import ERP, ExportMapping
+from ingestion.rejection import stops_the_step
 
 SHOPS_FILE = "shops.yaml"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+# Files other programs leave while they work (name pattern -> why the file is not an export).
+TEMPORARY_FILES = {
+    "~$*": "an Office lock file (the workbook is open in Excel): close Excel; the workbook itself is loaded",
+    "*.crdownload": "an unfinished browser download: it loads once the download completes",
+    "*.part": "an unfinished download: it loads once the download completes",
+    "*.download": "an unfinished download: it loads once the download completes",
+    "*.tmp": "a temporary file, not an export",
+}
 
 
 class RegistryError(ValueError):
@@ -92,6 +102,20 @@ class LandingScan:
         return self.by_table.get(table, [])
 
 
+def _known_problem(path: Path, platform: str, shop_code: str | None, shops: dict[str, Shop]) -> str | None:
+    """Why a file in an export location cannot load, known before reading it."""
+    temporary = next((why for pattern, why in TEMPORARY_FILES.items() if fnmatch.fnmatch(path.name.lower(), pattern)), None)
+    if temporary:
+        return temporary
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type {path.suffix!r}: export as CSV or XLSX"
+    if shop_code is not None and shop_code not in shops:
+        return f"shop {shop_code!r} is not registered in {SHOPS_FILE}"
+    if shop_code is not None and shops[shop_code].platform != platform:
+        return f"shop {shop_code!r} is registered as a {shops[shop_code].platform} shop, not {platform}"
+    return None
+
+
 def scan_landing(landing: Path, mappings: dict[str, ExportMapping], platforms: tuple[str, ...]) -> LandingScan:
     shops = load_shops(landing, platforms)
     by_table: dict[str, list[LandingFile]] = defaultdict(list)
@@ -114,17 +138,19 @@ def scan_landing(landing: Path, mappings: dict[str, ExportMapping], platforms: t
         if table not in mappings:
             misplaced.append(LandingFile(path, relative.as_posix(), None, problem=f"unknown export kind {kind!r} for {platform}"))
             continue
-        problem = None
-        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-            problem = f"unsupported file type {path.suffix!r}: export as CSV or XLSX"
-        elif shop_code is not None and shop_code not in shops:
-            problem = f"shop {shop_code!r} is not registered in {SHOPS_FILE}"
-        elif shop_code is not None and shops[shop_code].platform != platform:
-            problem = f"shop {shop_code!r} is registered as a {shops[shop_code].platform} shop, not {platform}"
+        problem = _known_problem(path, platform, shop_code, shops)
         by_table[table].append(LandingFile(path, relative.as_posix(), table, None if platform == ERP else platform, shop_code, problem))
     for files in by_table.values():  # first delivered first: an earlier copy wins over a re-delivery
-        files.sort(key=lambda f: (f.path.stat().st_mtime_ns, f.relative_path))
+        files.sort(key=lambda f: (_mtime_or_zero(f.path), f.relative_path))
     return LandingScan(landing, shops, dict(by_table), misplaced)
+
+
+def _mtime_or_zero(path: Path) -> int:
+    """A file that vanished or cannot be stat'ed sorts first; reading it then tells what is wrong."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def pending_files(landing: Path, processed: dict[str, tuple[int, int]]) -> list[tuple[str, int, int]]:
@@ -152,9 +178,17 @@ def file_sha256(path: Path) -> str:
 
 
 def quarantine(file: LandingFile, quarantine_dir: Path, reason: str) -> Path:
-    """Keep a copy of a rejected file, with the reason beside it; the landing copy stays."""
+    """Keep a copy of a rejected file, with the reason beside it; the landing copy stays.
+
+    A file that cannot be read cannot be copied either: its reason says so, and the original stays.
+    """
     target = quarantine_dir / file.relative_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(file.path, target)
+    try:
+        shutil.copy2(file.path, target)
+    except OSError as error:
+        if stops_the_step(error):
+            raise
+        reason += f"\n(no copy here: the file could not be read: {error.strerror or type(error).__name__})"
     target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
     return target

@@ -70,6 +70,7 @@ class ExportMapping:
     columns: dict[str, ColumnMapping]  # read from headers (canonical and input-only)
     derived: dict[str, DerivedColumn]
     null_tokens: frozenset[str]
+    personal_columns: frozenset[str]  # kinds.yaml personal_columns: never quoted in a rejection reason
     source_path: Path
     fingerprint: str = field(compare=False)
 
@@ -151,6 +152,7 @@ def _build(root: Path, kinds: dict, platform: str, kind: str, path: Path) -> Exp
         columns=columns,
         derived=derived,
         null_tokens=null_tokens,
+        personal_columns=frozenset(kinds.get("personal_columns", ())) & set(schema),
         source_path=path,
         fingerprint=digest.hexdigest()[:16],
     )

@@ -8,6 +8,10 @@ Rows are merged with `delete-insert` on `_source_file`: a changed file replaces
 its own earlier rows, and reloading the same landing changes nothing. (The
 ledger, not dlt state, tracks files: state is stored whole with every load and
 would grow with the number of files.)
+
+Each file is stat'ed, hashed and read inside one per-file boundary
+(`ingestion.rejection`): whatever goes wrong there is that file's rejection
+(ledger row, quarantine copy), and the other files load in the same run.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import pyarrow.compute as pc
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract.resource import DltResource
 
-from ingestion.files import RejectedFile
+from ingestion.rejection import RejectedFile, within_file_boundary
 from ingestion.landing import SHOPS_FILE, LandingFile, LandingScan, file_sha256, quarantine, scan_landing
 from ingestion.mapping import PACKAGED_MAPPINGS, ExportMapping, load_mappings
 from ingestion.parse import FileContext, parse_export, raw_arrow_schema
@@ -103,9 +107,10 @@ def first_business_date(table: pa.Table, timezone: str) -> dt.date | None:
     return min(days, default=None)
 
 
-def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | None = None,
-                error: RejectedFile | None = None, reason: str | None = None, fingerprint: str | None = None,
-                first_day: dt.date | None = None) -> dict:
+def _ledger_row(file: LandingFile, status: str, stat: tuple[int, int] | None, rows: int = 0,
+                file_hash: str | None = None, error: RejectedFile | None = None, reason: str | None = None,
+                fingerprint: str | None = None, first_day: dt.date | None = None) -> dict:
+    size, mtime_ns = stat if stat is not None else (None, None)  # None: the file could not even be stat'ed
     return {
         "_source_file": file.relative_path,
         "table_name": file.table,
@@ -114,7 +119,8 @@ def _ledger_row(file: LandingFile, status: str, rows: int = 0, file_hash: str | 
         "status": status,
         "rows": rows,
         "file_hash": file_hash,
-        **_file_stat_columns(*file.stat()),
+        **(_file_stat_columns(size, mtime_ns) if stat is not None
+           else {"file_size": None, "file_mtime": None, "file_mtime_ns": None}),
         "reason": str(error) if error else reason,
         "error_row": error.row if error else None,
         "error_column": error.column if error else None,
@@ -155,28 +161,28 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], tr
                      quarantine_dir: Path, report: IngestReport) -> DltResource:
     def load_table() -> Iterator:
         current, tracked = scan(), tracked_by_file()
-        loaded_hashes = {t["file_hash"]: path for path, t in tracked.items() if t["status"] == "loaded"}
+        # Files whose rows are loaded, by content: a re-delivered copy is a duplicate. An empty export
+        # (a header and no rows, the same bytes every quiet day) is never one: there is nothing to load twice.
+        loaded_hashes = {t["file_hash"]: path for path, t in tracked.items() if t["status"] == "loaded" and t["rows"]}
         batch: list[pa.Table] = [raw_arrow_schema(mapping).empty_table()]  # the table exists before its first file
         batch_rows = 0
         outcomes: list[dict] = []
         touched: list[dict] = []
         for file in current.files_for(mapping.table_name):
-            size, mtime_ns = file.stat()
             previous = tracked.get(file.relative_path)
-            known = previous is not None and previous["mapping_fingerprint"] == mapping.fingerprint
-            if known and (previous["file_size"], previous["file_mtime_ns"]) == (size, mtime_ns):
-                continue  # unchanged since it was last processed: not even hashed again
-            file_hash = file_sha256(file.path)
-            if known and previous["file_hash"] == file_hash:
-                touched.append({**previous, **_file_stat_columns(size, mtime_ns)})
-                continue  # touched, not changed: remember the new mtime only
-            status, table, row = _process(file, file_hash, mtime_ns, mapping, current, loaded_hashes, quarantine_dir)
-            outcomes.append(row)
-            if table is None:
+            outcome = _process(file, previous, mapping, current, loaded_hashes, quarantine_dir)
+            if outcome is None:
+                continue  # unchanged since last processed, or gone since the scan
+            if outcome.touched is not None:
+                touched.append(outcome.touched)
                 continue
-            loaded_hashes[file_hash] = file.relative_path
-            batch.append(table)
-            batch_rows += table.num_rows
+            outcomes.append(outcome.ledger_row)
+            if outcome.table is None:
+                continue
+            if outcome.table.num_rows:
+                loaded_hashes[outcome.ledger_row["file_hash"]] = file.relative_path
+            batch.append(outcome.table)
+            batch_rows += outcome.table.num_rows
             if batch_rows >= BATCH_ROWS:
                 yield pa.concat_tables(batch)
                 batch, batch_rows = [], 0
@@ -188,33 +194,60 @@ def _export_resource(mapping: ExportMapping, scan: Callable[[], LandingScan], tr
     return dlt.resource(load_table, name=mapping.table_name, **MERGE_BY_FILE)
 
 
-def _process(file: LandingFile, file_hash: str, mtime_ns: int, mapping: ExportMapping, scan: LandingScan,
-             loaded_hashes: dict[str, str], quarantine_dir: Path) -> tuple[str, pa.Table | None, dict]:
-    original = loaded_hashes.get(file_hash)
-    if original and original != file.relative_path:
-        return "duplicate", None, _ledger_row(file, "duplicate", file_hash=file_hash, fingerprint=mapping.fingerprint,
-                                              reason=f"same content as {original}, already loaded")
-    try:
-        if file.problem:
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one landing file: a ledger row (and its rows, if it loaded), or only a new mtime."""
+
+    ledger_row: dict | None = None
+    table: pa.Table | None = None
+    touched: dict | None = None
+
+
+def _process(file: LandingFile, previous: dict | None, mapping: ExportMapping, scan: LandingScan,
+             loaded_hashes: dict[str, str], quarantine_dir: Path) -> FileOutcome | None:
+    """One file, inside the per-file boundary: whatever goes wrong reading it is its rejection."""
+    stat: tuple[int, int] | None = None
+    file_hash: str | None = None
+
+    def read() -> FileOutcome | None:
+        nonlocal stat, file_hash
+        stat = file.stat()
+        known = previous is not None and previous["mapping_fingerprint"] == mapping.fingerprint
+        if known and (previous["file_size"], previous["file_mtime_ns"]) == stat:
+            return None  # unchanged since it was last processed: not even hashed again
+        file_hash = file_sha256(file.path)
+        if known and previous["file_hash"] == file_hash:  # touched, not changed: remember the new mtime only
+            return FileOutcome(touched={**previous, **_file_stat_columns(*stat)})
+        if file.problem:  # where it lies or what it is named says it cannot load, whatever its content
             raise RejectedFile(file.relative_path, file.problem)
+        original = loaded_hashes.get(file_hash)
+        if original and original != file.relative_path:
+            return FileOutcome(_ledger_row(file, "duplicate", stat, file_hash=file_hash, fingerprint=mapping.fingerprint,
+                                           reason=f"same content as {original}, already loaded"))
         shop = scan.shops.get(file.shop_code) if file.shop_code else None
-        context = FileContext(
-            path=file.path,
-            relative_path=file.relative_path,
-            file_hash=file_hash,
-            mtime_ns=mtime_ns,
-            platform=file.platform,
-            shop_code=file.shop_code,
-            timezone=shop.timezone if shop else "Asia/Shanghai",
-        )
+        context = FileContext(path=file.path, relative_path=file.relative_path, file_hash=file_hash, mtime_ns=stat[1],
+                              platform=file.platform, shop_code=file.shop_code,
+                              timezone=shop.timezone if shop else "Asia/Shanghai")
         table = parse_export(context, mapping)
+        return FileOutcome(_ledger_row(file, "loaded", stat, rows=table.num_rows, file_hash=file_hash,
+                                       fingerprint=mapping.fingerprint,
+                                       first_day=first_business_date(table, context.timezone)), table)
+
+    try:
+        return within_file_boundary(file.relative_path, read)
     except RejectedFile as error:
+        if not file.path.exists():
+            return None  # moved or deleted since the scan: nothing to reject; a later scan sees where it went
         quarantine(file, quarantine_dir, str(error))
-        return "rejected", None, _ledger_row(file, "rejected", file_hash=file_hash, error=error,
-                                             fingerprint=mapping.fingerprint)
-    return "loaded", table, _ledger_row(file, "loaded", rows=table.num_rows, file_hash=file_hash,
-                                        fingerprint=mapping.fingerprint,
-                                        first_day=first_business_date(table, context.timezone))
+        return FileOutcome(_ledger_row(file, "rejected", stat, file_hash=file_hash, error=error,
+                                       fingerprint=mapping.fingerprint))
+
+
+def _stat_or_none(file: LandingFile) -> tuple[int, int] | None:
+    try:
+        return file.stat()
+    except OSError:
+        return None
 
 
 def _shops_resource(scan: Callable[[], LandingScan], quarantine_dir: Path, report: IngestReport) -> DltResource:
@@ -229,7 +262,7 @@ def _shops_resource(scan: Callable[[], LandingScan], quarantine_dir: Path, repor
         for file in current.misplaced:
             error = RejectedFile(file.relative_path, file.problem or "misplaced")
             quarantine(file, quarantine_dir, str(error))
-            row = _ledger_row(file, "rejected", error=error)
+            row = _ledger_row(file, "rejected", _stat_or_none(file), error=error)
             report.outcomes.append(row)
             yield _to_ledger(row)
 

@@ -77,7 +77,7 @@ def test_rejected_files_are_named_quarantined_and_the_rest_loads(landing):
     assert (bad_number["error_row"], bad_number["error_column"]) == (3, "购买数量")
     assert bad_number["reason"] == "taobao/tb01/orders/bad_number.csv, row 3, column 购买数量: cannot read '两件' as int (quantity)"
     assert "missing required column 订单状态 (status)" in landing.ledger("taobao/tb01/orders/no_status.csv")["reason"]
-    assert "cannot decode as UTF-8, GBK or GB18030" in landing.ledger("taobao/tb01/orders/binary.csv")["reason"]
+    assert "NUL bytes: a damaged file, or not a text export" in landing.ledger("taobao/tb01/orders/binary.csv")["reason"]
     assert "shop 'zz99' is not registered in shops.yaml" in landing.ledger("taobao/zz99/orders/unknown_shop.csv")["reason"]
     assert "unknown export kind 'refunds_old'" in landing.ledger("taobao/tb01/refunds_old/x.csv")["reason"]
 
