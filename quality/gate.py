@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 
-from quality.config import LINEAGE_KEY, RAW_SCHEMA, SuiteConfig, settings
+from quality.config import LINEAGE_KEY, RAW_SCHEMA, SuiteConfig, gate_settings
 from quality.personal import masked_row, masked_value
 from quality.suites import VOLUME_RATIO_COLUMN, expectation_suite, validate, validate_parts, volume_suite
 
@@ -209,7 +209,7 @@ def screen_alike_tables(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfi
     is validated as it is alone (`validate_parts`). A group where anything fails gains nothing: its
     tables are gated one by one as usual, as is a table whose rows cannot be read here.
     """
-    limit = min(SCREEN_TOGETHER_ROWS, settings()["chunk_rows"])
+    limit = min(SCREEN_TOGETHER_ROWS, gate_settings().chunk_rows)
     alike: dict[tuple, list[SuiteConfig]] = defaultdict(list)
     for config in configs:
         if config.schema == RAW_SCHEMA and 0 < catalog.pending_rows.get(config.table, 0) <= limit:
@@ -321,7 +321,7 @@ def _volume_frame(con: duckdb.DuckDBPyConnection, config: SuiteConfig, load_ids:
     the table's history several times slower.
     """
     rule = config.volume
-    tz = settings()["default_timezone"]
+    tz = gate_settings().default_timezone
     has_shops = rule.scope == "shop_code"
     day = (f"cast(timezone(coalesce(s.timezone, '{tz}'), t.{rule.date_column}) as date)"
            if has_shops else f"cast(t.{rule.date_column} as date)")
@@ -385,7 +385,7 @@ def run_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catal
     started = time.perf_counter()
     run_id = run_id or uuid.uuid4().hex
     result = GateResult(suite=config.name)
-    options = settings()
+    options = gate_settings()
     columns = catalog.columns.get(config.name)
     if not columns:
         result.error = f"table {config.name} does not exist"
@@ -403,18 +403,18 @@ def run_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catal
     files: set[str] = set()
     load_ids: set[str] = set()
     chunks = [screened.rows] if screened else _file_chunks(
-        con.sql(sql).to_arrow_reader(READ_BATCH_ROWS), options["chunk_rows"], split_on_file=is_raw)
+        con.sql(sql).to_arrow_reader(READ_BATCH_ROWS), options.chunk_rows, split_on_file=is_raw)
     for chunk in chunks:
         result.rows += chunk.num_rows
         if is_raw:
             files.update(pc.unique(chunk.column("_source_file")).to_pylist())
             load_ids.update(pc.unique(chunk.column("_dlt_load_id")).to_pylist())
         validation = screened.results if screened else validate(chunk.to_pandas(), suite, index_columns)
-        _merge(result, validation, index_columns, key, failed_rows, options["sample_rows"])
+        _merge(result, validation, index_columns, key, failed_rows, options.sample_rows)
     result.files, result.load_ids = len(files), sorted(load_ids)
     if is_raw and result.rows:
         if config.volume:
-            _check_volume(con, config, result, options["sample_rows"])
+            _check_volume(con, config, result, options.sample_rows)
         result.quarantined = _quarantine(con, config, catalog, key, files, failed_rows, run_id)
         if not result.blocks:
             con.execute(f"insert into {PASSES_TABLE} select ?, load_id, ?, now() from unnest(?) as loads(load_id) "
