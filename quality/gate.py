@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -30,65 +30,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 
-from quality.config import LINEAGE_KEY, RAW_SCHEMA, SuiteConfig, gate_settings
+from quality.catalog import GATE_SCHEMA, PASSES_TABLE, QUARANTINE_SCHEMA, Catalog, rows_to_validate, sql_list
+from quality.config import RAW_SCHEMA, SuiteConfig, gate_settings
 from quality.personal import masked_row, masked_value
+from quality.results import ExpectationOutcome, GateResult
 from quality.suites import VOLUME_RATIO_COLUMN, expectation_suite, validate, validate_parts, volume_suite
 
-GATE_SCHEMA = "quality"
-QUARANTINE_SCHEMA = "quarantine"
-PASSES_TABLE = f"{GATE_SCHEMA}.gate_passes"
-BLOCKING_SEVERITY = "critical"
 MAX_DISTINCT_VALUES = 20
 READ_BATCH_ROWS = 50_000
 # Rows of alike tables screened together (and held until their gates run), at most: screening together
 # pays off for small loads, whose GE cost is per expectation rather than per row.
 SCREEN_TOGETHER_ROWS = 20_000
-
-
-@dataclass
-class ExpectationOutcome:
-    """One expectation's result over every chunk of the batch; personal values in it are already masked."""
-
-    expectation: str
-    severity: str
-    element_count: int = 0
-    unexpected_count: int = 0
-    unexpected_values: Counter = field(default_factory=Counter)
-    sample_rows: list[dict] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return self.unexpected_count > 0
-
-
-@dataclass
-class GateResult:
-    """What a suite found in one batch: per-expectation outcomes, the rows it quarantined, its cost."""
-
-    suite: str
-    rows: int = 0
-    files: int = 0
-    load_ids: list[str] = field(default_factory=list)
-    outcomes: dict[str, ExpectationOutcome] = field(default_factory=dict)
-    quarantined: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-
-    @property
-    def failures(self) -> list[ExpectationOutcome]:
-        return [o for o in self.outcomes.values() if o.failed]
-
-    @property
-    def blocking_failures(self) -> list[ExpectationOutcome]:
-        return [o for o in self.failures if o.severity == BLOCKING_SEVERITY]
-
-    @property
-    def blocks(self) -> bool:
-        return self.error is not None or bool(self.blocking_failures)
-
-    @property
-    def passed(self) -> bool:
-        return self.error is None and not self.failures
 
 
 def _subject(kwargs: dict) -> list[str]:
@@ -107,76 +59,11 @@ def _label(kind: str, kwargs: dict) -> str:
     return f"{kind}({subject}{', ' + bounds if bounds else ''})"
 
 
-@dataclass(frozen=True)
-class Catalog:
-    """What a gates step reads once for all its tables: columns with their types, and raw loads not yet gated.
-
-    Taken before the step's first gate: a gate changes only its own table's passes and quarantine, which
-    `run_gate` accounts for, so one catalog serves every table of the step, each gated once.
-    """
-
-    columns: dict[str, dict[str, str]]  # `raw.taobao_orders` -> {column: type}, in table order
-    pending_loads: dict[str, list[str]]  # raw table -> its dlt load ids not yet gated
-    pending_rows: dict[str, int]  # raw table -> rows of those loads
-
-
-def _sql_list(values: list[str]) -> str:
-    """String literals, not parameters: DuckDB then prunes row groups by their load id min/max."""
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-def read_catalog(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfig]) -> Catalog:
-    """The columns of the configs' schemas and of the quarantine; for raw tables, their loads not yet gated."""
-    columns: dict[str, dict[str, str]] = defaultdict(dict)
-    for schema, table, column, kind in con.execute(
-        "select table_schema, table_name, column_name, data_type from information_schema.columns "
-        "where table_schema = any(?) order by table_schema, table_name, ordinal_position",
-        [sorted({c.schema for c in configs} | {QUARANTINE_SCHEMA})],
-    ).fetchall():
-        columns[f"{schema}.{table}"][column] = kind
-    loaded = [c for c in configs if c.schema == RAW_SCHEMA and "_dlt_load_id" in columns.get(c.name, {})]
-    pending: dict[str, list[str]] = defaultdict(list)
-    pending_rows: Counter = Counter()
-    if loaded:
-        loads = " union all ".join(f"select {_sql_list([c.table])} as table_name, _dlt_load_id as load_id, count(*) as n "
-                                   f"from {c.name} group by all" for c in loaded)
-        for table, load_id, rows in con.execute(
-            f"select l.table_name, l.load_id, l.n from ({loads}) l where l.load_id not in "
-            f"(select p.load_id from {PASSES_TABLE} p where p.table_name = l.table_name) order by all"
-        ).fetchall():
-            pending[table].append(load_id)
-            pending_rows[table] += rows
-    return Catalog(columns=dict(columns), pending_loads=dict(pending), pending_rows=dict(pending_rows))
-
-
-def _row_key(config: SuiteConfig, columns: list[str]) -> list[str]:
-    """How a failing row is found again: file and row number, else file and the table's first identity column."""
-    if all(c in columns for c in LINEAGE_KEY):
-        return list(LINEAGE_KEY)
-    return ["_source_file", config.identity[0]] if "_source_file" in columns else list(config.identity)
-
-
 def ensure_gate_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"create schema if not exists {GATE_SCHEMA}")
     con.execute(f"create schema if not exists {QUARANTINE_SCHEMA}")
     con.execute(f"create table if not exists {PASSES_TABLE} "
                 "(table_name varchar, load_id varchar, run_id varchar, checked_at timestamptz)")
-
-
-def _select_sql(config: SuiteConfig, columns: dict[str, str], key: list[str], load_ids: list[str] | None) -> str:
-    """The rows to validate (of `load_ids` only, if given) with their derived columns, a file's rows contiguous."""
-    wanted = list(dict.fromkeys([*key, *config.columns, *(["_dlt_load_id"] if config.schema == RAW_SCHEMA else [])]))
-    missing = [c for c in wanted if c not in columns]
-    if missing:
-        raise ValueError(f"{config.name} has no column {', '.join(missing)} (see quality/suites.yaml)")
-    select = ", ".join([*(f't."{c}"' for c in wanted), *(f'({sql}) as "{name}"' for name, sql in config.derived)])
-    where = "true"
-    if load_ids is not None:
-        where = f"t._dlt_load_id in ({_sql_list(load_ids)})"
-    elif config.date_column:
-        where = (f"t.{config.date_column} > (select max({config.date_column}) from {config.name})"
-                 f" - interval {int(config.window_days)} day")
-    return f"select {select} from {config.name} t where {where} order by {', '.join(key)}"
 
 
 @dataclass(frozen=True)
@@ -219,8 +106,7 @@ def screen_alike_tables(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfi
         for config in group:
             columns = catalog.columns[config.name]
             try:
-                rows = con.sql(_select_sql(config, columns, _row_key(config, list(columns)),
-                                           catalog.pending_loads[config.table])).to_arrow_table()
+                rows = con.sql(rows_to_validate(config, columns, catalog.pending_loads[config.table]).sql).to_arrow_table()
             except (ValueError, duckdb.Error):
                 continue  # its own gate reports why
             frame = rows.to_pandas()
@@ -328,7 +214,7 @@ def _volume_frame(con: duckdb.DuckDBPyConnection, config: SuiteConfig, load_ids:
     scope = "t.shop_code" if has_shops else "'all'"
     join = f"left join {RAW_SCHEMA}.shops s on s.shop_code = t.shop_code" if has_shops else ""
     touched = (f"select distinct {scope} as scope, {day} as day "
-               f"from {config.name} t {join} where t._dlt_load_id in ({_sql_list(load_ids)})")
+               f"from {config.name} t {join} where t._dlt_load_id in ({sql_list(load_ids)})")
     (first_day,) = con.execute(f"select min(day) from ({touched})").fetchone()
     sql = f"""
         with touched as ({touched}), daily as (
@@ -390,12 +276,11 @@ def run_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catal
     if not columns:
         result.error = f"table {config.name} does not exist"
         return result
-    key = _row_key(config, list(columns))
-    index_columns = list(dict.fromkeys([*key, *config.identity]))
     suite = expectation_suite(config.name)
     is_raw = config.schema == RAW_SCHEMA
     pending = catalog.pending_loads.get(config.table, []) if is_raw and pending_only else None
-    sql = _select_sql(config, columns, key, pending)  # checks the suite's columns even when nothing is pending
+    selected = rows_to_validate(config, columns, pending)  # checks the suite's columns even when nothing is pending
+    key, index_columns = selected.key, selected.index_columns
     if pending == []:  # no load to gate: no query
         result.seconds = time.perf_counter() - started
         return result
@@ -403,7 +288,7 @@ def run_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catal
     files: set[str] = set()
     load_ids: set[str] = set()
     chunks = [screened.rows] if screened else _file_chunks(
-        con.sql(sql).to_arrow_reader(READ_BATCH_ROWS), options.chunk_rows, split_on_file=is_raw)
+        con.sql(selected.sql).to_arrow_reader(READ_BATCH_ROWS), options.chunk_rows, split_on_file=is_raw)
     for chunk in chunks:
         result.rows += chunk.num_rows
         if is_raw:

@@ -30,7 +30,8 @@ from ingestion.mapping import PACKAGED_MAPPINGS
 from orchestration.lib.warehouse import WarehouseResource
 from orchestration.quality.checks import check_result
 from quality.config import suite_configs
-from quality.gate import Screened, ensure_gate_tables, read_catalog, run_gate
+from quality.catalog import read_catalog
+from quality.gate import Screened, ensure_gate_tables, run_gate
 from quality.personal import mask
 from quality.suites import validate
 

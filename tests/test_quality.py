@@ -26,7 +26,8 @@ from ecomops.cli import main
 from ecomops.demo_data import generate
 from ingestion.mapping import load_mappings
 from quality.config import suite_configs
-from quality.gate import _file_chunks, ensure_gate_tables, read_catalog, run_gate, screen_alike_tables
+from quality.catalog import read_catalog
+from quality.gate import _file_chunks, ensure_gate_tables, run_gate, screen_alike_tables
 from quality.personal import mask, masked_row
 from quality.suites import _batch_definition, validate
 from test_ingestion_formats import TAOBAO_HEADER, taobao_line

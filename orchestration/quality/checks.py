@@ -14,8 +14,10 @@ import duckdb
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
-from quality.gate import Catalog, GateResult, Screened, ensure_gate_tables, read_catalog, run_gate, screen_alike_tables
+from quality.catalog import Catalog, read_catalog
+from quality.gate import Screened, ensure_gate_tables, run_gate, screen_alike_tables
 from quality.report import failures_markdown, samples_markdown, summary, text_report
+from quality.results import GateResult
 
 GATE_CHECK = "quality_gate"
 
