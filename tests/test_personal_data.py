@@ -29,10 +29,12 @@ from ecomops.settings import get_settings
 from ingestion.mapping import PACKAGED_MAPPINGS
 from orchestration.lib.warehouse import WarehouseResource
 from orchestration.quality.checks import check_result
-from quality.config import suite_configs
 from quality.catalog import read_catalog
-from quality.gate import Screened, ensure_gate_tables, run_gate
+from quality.config import suite_configs
+from quality.gate import run_gate
 from quality.personal import mask
+from quality.records import ensure_gate_tables
+from quality.screening import Screened
 from quality.suites import validate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,11 +13,13 @@ import dagster as dg
 import duckdb
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
-from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
 from quality.catalog import Catalog, read_catalog
-from quality.gate import Screened, ensure_gate_tables, run_gate, screen_alike_tables
+from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
+from quality.gate import run_gate
+from quality.records import ensure_gate_tables
 from quality.report import failures_markdown, samples_markdown, summary, text_report
 from quality.results import GateResult
+from quality.screening import Screened, screen_alike_tables
 
 GATE_CHECK = "quality_gate"
 
