@@ -1,4 +1,4 @@
-"""The gates' SQL: the schemas they write, what a gates step reads once of the warehouse, and a table's rows to validate."""
+"""The gates' SQL: the schemas they write, what a step reads once of the warehouse, a table's rows to validate."""
 
 from __future__ import annotations
 

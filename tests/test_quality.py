@@ -28,8 +28,8 @@ from ingestion.mapping import load_mappings
 from quality.catalog import read_catalog
 from quality.chunks import file_chunks
 from quality.config import suite_configs
-from quality.gate import run_gate
 from quality.personal import mask, masked_row
+from quality.raw_gate import run_raw_gate
 from quality.records import ensure_gate_tables
 from quality.screening import screen_alike_tables
 from quality.suites import _batch_definition, validate
@@ -288,7 +288,7 @@ def _gate_ads(path: Path, together: bool) -> tuple[set, dict, list, dict]:
     with duckdb.connect(str(path)) as con:
         catalog = read_catalog(con, configs)
         screened = screen_alike_tables(con, configs, catalog) if together else {}
-        results = {c.table: dataclasses.replace(run_gate(con, c, catalog, run_id="r1", screened=screened.get(c.table)),
+        results = {c.table: dataclasses.replace(run_raw_gate(con, c, catalog, run_id="r1", screened=screened.get(c.table)),
                                                 seconds=0) for c in configs}
         quarantined = con.execute("select _source_file, _source_row, _quarantine_reasons from quarantine.tmall_ads").fetchall()
         return set(screened), results, quarantined, read_catalog(con, configs).pending_loads
