@@ -70,13 +70,23 @@ class SuiteConfig:
         return list(dict.fromkeys(used))
 
 
+@dataclass(frozen=True)
+class GateSettings:
+    """suites.yaml's `settings`: how much a gate validates at once and shows of what failed."""
+
+    chunk_rows: int  # rows per DataFrame validated at once (whole files per chunk)
+    sample_rows: int  # failing rows shown per expectation in a check result
+    default_timezone: str  # business days of shops without a timezone of their own
+
+
 @cache
-def _settings_file() -> dict:
+def _suites_file() -> dict:
     return yaml.safe_load(SUITES_FILE.read_text(encoding="utf-8"))
 
 
-def settings() -> dict:
-    return _settings_file()["settings"]
+@cache
+def gate_settings() -> GateSettings:
+    return GateSettings(**_suites_file()["settings"])
 
 
 def personal_data_columns() -> frozenset[str]:
@@ -87,7 +97,7 @@ def personal_data_columns() -> frozenset[str]:
 @cache
 def _personal_data_columns(mappings: Path) -> frozenset[str]:
     personal = {*load_mappings(mappings).personal_columns, EXTRA_COLUMN}
-    spec = _settings_file()
+    spec = _suites_file()
     derived = {name: sql for group in ("platform_kinds", "raw_tables", "marts") for suite in spec[group].values()
                for name, sql in suite.get("derived", {}).items()}
     mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(personal))) + r")\b")
@@ -156,7 +166,7 @@ def _suite(schema: str, table: str, platform: str | None, raw: dict) -> SuiteCon
 @cache
 def suite_configs() -> dict[str, SuiteConfig]:
     """Every suite by name (`raw.taobao_orders`, `marts.fct_orders`): platform kinds expand to every platform."""
-    spec = _settings_file()
+    spec = _suites_file()
     suites: dict[str, SuiteConfig] = {}
     for kind, raw in spec["platform_kinds"].items():
         for platform in _platforms():

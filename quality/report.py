@@ -5,7 +5,7 @@ The gate masks personal data as it collects values and rows (quality/personal.py
 
 from __future__ import annotations
 
-from quality.gate import GateResult
+from quality.results import GateResult
 
 
 def summary(result: GateResult) -> str:

@@ -29,9 +29,12 @@ from ecomops.settings import get_settings
 from ingestion.mapping import PACKAGED_MAPPINGS
 from orchestration.lib.warehouse import WarehouseResource
 from orchestration.quality.checks import check_result
+from quality.catalog import read_catalog
 from quality.config import suite_configs
-from quality.gate import Screened, ensure_gate_tables, read_catalog, run_gate
 from quality.personal import mask
+from quality.raw_gate import run_raw_gate
+from quality.records import ensure_gate_tables
+from quality.screening import Screened
 from quality.suites import validate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -305,7 +308,7 @@ def test_check_results_of_expectations_on_personal_columns_mask_observed_values_
         catalog = read_catalog(con, [config])
         rows = con.sql("select * from raw.taobao_orders order by _source_file, _source_row").to_arrow_table()
         results = validate(rows.to_pandas(), suite, ["_source_file", "_source_row", *config.identity])
-        result = run_gate(con, config, catalog, run_id="r1", screened=Screened(rows=rows, results=results))
+        result = run_raw_gate(con, config, catalog, run_id="r1", screened=Screened(rows=rows, results=results))
         quarantined = con.execute("select receiver_name from quarantine.taobao_orders order by all").fetchall()
     assert [o.unexpected_count for o in result.failures] == [2] * len(PERSONAL_EXPECTATIONS)
     assert quarantined == sorted((b.name,) for b in BUYERS["taobao"])  # plain in the restricted quarantine

@@ -25,9 +25,13 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 from ecomops.cli import main
 from ecomops.demo_data import generate
 from ingestion.mapping import load_mappings
+from quality.catalog import read_catalog
+from quality.chunks import file_chunks
 from quality.config import suite_configs
-from quality.gate import _file_chunks, ensure_gate_tables, read_catalog, run_gate, screen_alike_tables
 from quality.personal import mask, masked_row
+from quality.raw_gate import run_raw_gate
+from quality.records import ensure_gate_tables
+from quality.screening import screen_alike_tables
 from quality.suites import _batch_definition, validate
 from test_ingestion_formats import TAOBAO_HEADER, taobao_line
 
@@ -216,7 +220,7 @@ def test_chunks_are_bounded_and_never_split_a_file():
         reader = con.sql(
             "select 'f' || (i // 7) as _source_file, i as _source_row from range(100) t(i) order by 1, 2"
         ).to_arrow_reader(5)
-        chunks = list(_file_chunks(reader, chunk_rows=20, split_on_file=True))
+        chunks = list(file_chunks(reader, chunk_rows=20, split_on_file=True))
     files_per_chunk = [set(c.column("_source_file").to_pylist()) for c in chunks]
     assert sum(c.num_rows for c in chunks) == 100
     assert all(c.num_rows <= 20 + 7 for c in chunks)
@@ -284,7 +288,7 @@ def _gate_ads(path: Path, together: bool) -> tuple[set, dict, list, dict]:
     with duckdb.connect(str(path)) as con:
         catalog = read_catalog(con, configs)
         screened = screen_alike_tables(con, configs, catalog) if together else {}
-        results = {c.table: dataclasses.replace(run_gate(con, c, catalog, run_id="r1", screened=screened.get(c.table)),
+        results = {c.table: dataclasses.replace(run_raw_gate(con, c, catalog, run_id="r1", screened=screened.get(c.table)),
                                                 seconds=0) for c in configs}
         quarantined = con.execute("select _source_file, _source_row, _quarantine_reasons from quarantine.tmall_ads").fetchall()
         return set(screened), results, quarantined, read_catalog(con, configs).pending_loads

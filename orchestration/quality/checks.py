@@ -7,15 +7,21 @@ step has written and closed the warehouse, in the same `warehouse` pool, because
 the quarantine and their pass records.
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
 import dagster as dg
 import duckdb
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
+from quality.catalog import read_catalog
 from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
-from quality.gate import Catalog, GateResult, Screened, ensure_gate_tables, read_catalog, run_gate, screen_alike_tables
+from quality.mart_gate import run_mart_gate
+from quality.raw_gate import run_raw_gate
+from quality.records import ensure_gate_tables
 from quality.report import failures_markdown, samples_markdown, summary, text_report
+from quality.results import GateResult
+from quality.screening import screen_alike_tables
 
 GATE_CHECK = "quality_gate"
 
@@ -61,10 +67,10 @@ class RawGateConfig(dg.Config):
     all_rows: bool = False  # re-validate every row of the table, not only the loads not yet gated
 
 
-def _gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog, run_id: str, log,
-          pending_only: bool = True, screened: Screened | None = None) -> dg.AssetCheckResult:
+def _gate(config: SuiteConfig, run: Callable[[], GateResult], log) -> dg.AssetCheckResult:
+    """`run` (a raw or mart gate of `config`) as a check result, logged."""
     try:
-        result = run_gate(con, config, catalog, run_id=run_id, pending_only=pending_only, screened=screened)
+        result = run()
     except Exception as error:  # a gate that cannot run must block, with the reason in the result
         result = GateResult(suite=config.name, error=f"{type(error).__name__}: {error}")
     (log.error if result.blocks else log.warning if result.failures else log.info)(summary(result))
@@ -89,8 +95,9 @@ def raw_quality_gates() -> dg.AssetChecksDefinition:
             catalog = read_catalog(con, selected)
             screened = {} if config.all_rows else screen_alike_tables(con, selected, catalog)
             for suite_config in selected:
-                yield _gate(con, suite_config, catalog, context.run.run_id, context.log,
-                            pending_only=not config.all_rows, screened=screened.get(suite_config.table))
+                yield _gate(suite_config, partial(run_raw_gate, con, suite_config, catalog, run_id=context.run.run_id,
+                                                  pending_only=not config.all_rows,
+                                                  screened=screened.get(suite_config.table)), context.log)
 
     return gates
 
@@ -109,6 +116,6 @@ def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey]) -> dg.AssetCheck
         with duckdb.connect(warehouse.warehouse, read_only=True) as con:
             catalog = read_catalog(con, selected)
             for suite_config in selected:
-                yield _gate(con, suite_config, catalog, context.run.run_id, context.log)
+                yield _gate(suite_config, partial(run_mart_gate, con, suite_config, catalog), context.log)
 
     return gates

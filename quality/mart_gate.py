@@ -1,0 +1,32 @@
+"""The mart entry point: a key mart's most recent `window_days` validated after each build, read-only, nothing kept."""
+
+from __future__ import annotations
+
+import time
+
+import duckdb
+
+from quality.catalog import Catalog, rows_to_validate
+from quality.chunks import merge, read_chunks
+from quality.config import SuiteConfig, gate_settings
+from quality.results import GateResult
+from quality.suites import expectation_suite, validate
+
+
+def run_mart_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog) -> GateResult:
+    """Validate the recent window of a mart; `con` may be read-only, `catalog` is `read_catalog`'s for this step."""
+    started = time.perf_counter()
+    result = GateResult(suite=config.name)
+    columns = catalog.columns.get(config.name)
+    if not columns:
+        result.error = f"table {config.name} does not exist"
+        return result
+    selected = rows_to_validate(config, columns, load_ids=None)
+    options = gate_settings()
+    suite = expectation_suite(config.name)
+    for chunk in read_chunks(con, selected.sql, options.chunk_rows, split_on_file=False):
+        result.rows += chunk.num_rows
+        merge(result, validate(chunk.to_pandas(), suite, selected.index_columns), selected.index_columns,
+              options.sample_rows)
+    result.seconds = time.perf_counter() - started
+    return result

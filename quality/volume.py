@@ -1,0 +1,73 @@
+"""The volume expectation: each business day the new loads touch, against the median of its trailing days."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from quality.catalog import sql_list
+from quality.config import RAW_SCHEMA, SuiteConfig, gate_settings
+from quality.results import ExpectationOutcome, GateResult
+from quality.suites import VOLUME_RATIO_COLUMN, validate, volume_suite
+
+
+def _volume_frame(con: duckdb.DuckDBPyConnection, config: SuiteConfig, load_ids: list[str]) -> pd.DataFrame:
+    """Per scope and business day touched by the new loads: the measure, its trailing median and their ratio.
+
+    The first touched day is read first and passed as a parameter: as a subquery it made DuckDB filter
+    the table's history several times slower.
+    """
+    rule = config.volume
+    tz = gate_settings().default_timezone
+    has_shops = rule.scope == "shop_code"
+    day = (f"cast(timezone(coalesce(s.timezone, '{tz}'), t.{rule.date_column}) as date)"
+           if has_shops else f"cast(t.{rule.date_column} as date)")
+    scope = "t.shop_code" if has_shops else "'all'"
+    join = f"left join {RAW_SCHEMA}.shops s on s.shop_code = t.shop_code" if has_shops else ""
+    touched = (f"select distinct {scope} as scope, {day} as day "
+               f"from {config.name} t {join} where t._dlt_load_id in ({sql_list(load_ids)})")
+    (first_day,) = con.execute(f"select min(day) from ({touched})").fetchone()
+    sql = f"""
+        with touched as ({touched}), daily as (
+            select {scope} as scope, {day} as day, {rule.measure} as measure
+            from {config.name} t {join}
+            where cast(t.{rule.date_column} as date) >= ?::date - interval {rule.trailing_days + 1} day
+            group by all
+        ), compared as (
+            select scope, day, measure,
+                median(measure) over recent as trailing_median,
+                count(*) over recent as history_days
+            from daily
+            window recent as (partition by scope order by day
+                                range between interval {rule.trailing_days} day preceding and interval 1 day preceding)
+        )
+        select scope, day, measure, trailing_median, history_days,
+               measure / trailing_median as {VOLUME_RATIO_COLUMN}
+        from compared join touched using (scope, day)
+        where history_days >= {rule.min_history_days} and trailing_median > 0
+        order by scope, day
+    """
+    return con.execute(sql, [first_day]).df()
+
+
+def check_volume(con: duckdb.DuckDBPyConnection, config: SuiteConfig, result: GateResult, sample_rows: int) -> None:
+    """Add the volume outcome of the loads `result` validated: each day below the rule's floor is a failing value."""
+    frame = _volume_frame(con, config, result.load_ids)
+    if frame.empty:
+        return
+    rule = config.volume
+    (validation,) = validate(frame, volume_suite(config.name, rule), ["scope", "day"])
+    stats = validation.result
+    label = (f"volume: {rule.measure} per {rule.scope or 'day'} and day >= {rule.min_ratio} x "
+             f"median of the trailing {rule.trailing_days} days")
+    outcome = result.outcomes.setdefault(label, ExpectationOutcome(expectation=label, severity=rule.severity))
+    outcome.element_count += stats.get("element_count", 0)
+    outcome.unexpected_count += stats.get("unexpected_count", 0) or 0
+    failing = frame[frame[VOLUME_RATIO_COLUMN] < rule.min_ratio]
+    for row in failing.itertuples():
+        outcome.unexpected_values[f"{row.scope} {row.day:%Y-%m-%d}: {row.measure} vs {row.trailing_median:g}"] += 1
+    outcome.sample_rows = [
+        {"scope": r.scope, "day": f"{r.day:%Y-%m-%d}", "measure": r.measure, "trailing_median": r.trailing_median,
+         VOLUME_RATIO_COLUMN: round(getattr(r, VOLUME_RATIO_COLUMN), 4)}
+        for r in failing.head(sample_rows).itertuples()
+    ]
