@@ -25,7 +25,7 @@ from great_expectations.core.expectation_suite import ExpectationSuite
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from conftest import Landing
-from ecomops.settings import get_settings
+from ecomops.settings import get_settings, warehouse_paths
 from ingestion.mapping import PACKAGED_MAPPINGS
 from orchestration.lib.warehouse import WarehouseResource
 from orchestration.quality.checks import check_result
@@ -324,9 +324,7 @@ def test_check_results_of_expectations_on_personal_columns_mask_observed_values_
 
 
 def test_a_published_table_with_a_personal_column_is_copied_whole_without_it(tmp_path):
-    warehouse = WarehouseResource(landing=str(tmp_path / "landing"), warehouse=str(tmp_path / "warehouse.duckdb"),
-                                  quarantine=str(tmp_path / "quarantine"), mappings=str(PACKAGED_MAPPINGS),
-                                  serving=str(tmp_path / "serving.duckdb"))
+    warehouse = WarehouseResource.from_settings(warehouse_paths(tmp_path / "warehouse.duckdb", tmp_path / "landing"))
     buyer = BUYERS["jd"][0]
     with duckdb.connect(warehouse.warehouse) as con:
         con.execute("create schema marts")
