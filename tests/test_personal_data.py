@@ -26,7 +26,6 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 from conftest import Landing
 from ecomops.settings import get_settings, warehouse_paths
-from ingestion.mapping import PACKAGED_MAPPINGS
 from orchestration.lib.warehouse import WarehouseResource
 from orchestration.quality.checks import check_result
 from quality.catalog import read_catalog
