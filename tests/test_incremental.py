@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from ecomops.demo_data import deliver, generate, hold_back_day
+from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
 from orchestration.lib.partitions import business_days
 from orchestration.lib.warehouse import PUBLISHED_SCHEMAS, PUBLISHED_TABLES
 from orchestration.run import build_everything_in_process
@@ -171,8 +172,13 @@ def test_the_serving_copy_takes_the_one_day_runs_new_rows_and_equals_the_warehou
         published = {(schema, table) for schema, table in tables["warehouse"]
                      if schema in PUBLISHED_SCHEMAS or (schema, table) in PUBLISHED_TABLES}
         assert tables["serving"] == published and ("marts", "retired_model") not in tables["serving"]
+        # Personal columns are published hashed, masked or not at all (quarantine): compare the others.
+        personal = load_mappings(PACKAGED_MAPPINGS).personal_columns.keys() | {"_extra"}
         for schema, table in published:
-            assert differing_rows(con, f"{schema}.{table}") == 0, table
+            columns = [f'"{name}"' for (name,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = 'serving' and schema_name = ? "
+                "and table_name = ? order by column_index", [schema, table]).fetchall() if name not in personal]
+            assert differing_rows(con, f"{schema}.{table}", columns) == 0, table
         # the rebuild window's rows are the one-day run's; older days kept the first run's, and the sentinel day
         # its unmarked rows: a whole-table copy would have published the marks the fixture removed afterwards
         built = con.execute("select count(distinct _built_at), max(date) from serving.marts.kpi_shop_daily").fetchall()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -38,10 +39,12 @@ def _write(warehouse: WarehouseResource, sql: str) -> None:
         con.execute(sql)
 
 
-def differing_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    """Rows of a table in the warehouse only or in the attached `serving` copy only (EXCEPT ALL both ways)."""
-    return con.execute(f"select (select count(*) from (from {table} except all from serving.{table}))"
-                       f" + (select count(*) from (from serving.{table} except all from {table}))").fetchone()[0]
+def differing_rows(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[str] = ("*",)) -> int:
+    """Rows of a table in the warehouse only or in the attached `serving` copy only (EXCEPT ALL both ways),
+    over `columns` (all by default)."""
+    select = ", ".join(columns)
+    return con.execute(f"select (select count(*) from (select {select} from {table} except all select {select} from serving.{table}))"
+                       f" + (select count(*) from (select {select} from serving.{table} except all select {select} from {table}))").fetchone()[0]
 
 
 def _differences(warehouse: WarehouseResource) -> dict[str, int]:
