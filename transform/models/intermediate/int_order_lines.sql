@@ -5,7 +5,7 @@
   the paid date. Incremental: a run rebuilds every line of the orders rebuilt
   upstream, and of the orders holding a SKU whose cost prices were reloaded.
 -#}
-{{ incremental_by_key('line_key') }}
+{{ config(materialized='incremental', unique_key='line_key') }}
 
 with all_lines as (
     {{ union_platforms('order_lines') }}

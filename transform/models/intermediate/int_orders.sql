@@ -5,7 +5,7 @@
   shift. `_last_load_id` is the newest load behind the buyer's orders, so the
   renumbered orders reach the models downstream too.
 -#}
-{{ incremental_by_key('order_key') }}
+{{ config(materialized='incremental', unique_key='order_key') }}
 
 with all_orders as (
     {{ union_platforms('orders') }}

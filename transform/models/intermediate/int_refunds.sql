@@ -5,7 +5,7 @@
   when the line was paid). Incremental: a run rebuilds the refunds from new
   loads and those of orders whose lines were rebuilt.
 -#}
-{{ incremental_by_key('refund_key') }}
+{{ config(materialized='incremental', unique_key='refund_key') }}
 
 with all_refunds as (
     {{ union_platforms('refunds') }}

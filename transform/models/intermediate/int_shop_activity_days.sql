@@ -1,4 +1,20 @@
-{#- Every day on which a shop shows activity in any source: what the per-shop date spine spans. -#}
+{#-
+  Every day on which a shop shows activity in any source: what the per-shop date spine spans.
+  Built from intermediate and staging models only (the same days the facts hold), so the
+  dimensions that read it never wait on a fact.
+-#}
+with traffic as (
+    {{ union_platforms('traffic_shop') }}
+),
+
+ads as (
+    {{ union_platforms('ads') }}
+),
+
+bill as (
+    {{ union_platforms('settlement') }}
+)
+
 select distinct shop_code, activity_date
 from (
     select shop_code, created_date as activity_date from {{ ref('int_orders') }}
@@ -7,11 +23,11 @@ from (
     union all
     select shop_code, refund_date from {{ ref('int_refunds') }}
     union all
-    select shop_code, stat_date from {{ ref('fct_traffic_daily') }}
+    select shop_code, stat_date from traffic
     union all
-    select shop_code, stat_date from {{ ref('fct_ads_daily') }}
+    select shop_code, stat_date from ads
     union all
-    select shop_code, booked_date from {{ ref('fct_settlement') }}
+    select shop_code, booked_date from bill
     union all
     select shop_code, expense_date from {{ ref('stg_erp__expenses') }}
 ) as activity

@@ -4,7 +4,7 @@
   province and city of the latest order only. ltv = cumulative net paid amount.
   Incremental: a run rebuilds the customers with an order rebuilt upstream.
 -#}
-{{ incremental_by_key('customer_key') }}
+{{ config(materialized='incremental', unique_key='customer_key') }}
 
 with orders as (
     select * from {{ ref('fct_orders') }}

@@ -34,8 +34,8 @@ select
     '{{ var("seller_wide_shop_code") }}' as shop_code,
     '{{ var("seller_wide_shop_code") }}' as platform,
     '全部店铺 (seller-wide)' as shop_name,
-    'Asia/Shanghai' as timezone,
-    'CNY' as currency,
+    '{{ var("default_timezone") }}' as timezone,
+    '{{ var("default_currency") }}' as currency,
     true as is_seller_wide,
     (select min(activity_date) from {{ ref('int_shop_activity_days') }}) as first_activity_date,
     (select max(activity_date) from {{ ref('int_shop_activity_days') }}) as last_activity_date

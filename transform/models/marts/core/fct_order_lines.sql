@@ -1,5 +1,5 @@
 {#- One row per order line; amounts are the line's share of its order, so they add up to the order amount. Incremental like int_order_lines. -#}
-{{ incremental_by_key('line_key') }}
+{{ config(materialized='incremental', unique_key='line_key') }}
 
 select
     line_key,

@@ -1,5 +1,5 @@
 {#- One row per refund / after-sales case (latest state); only succeeded ones move money, on refund_date. Incremental like int_refunds. -#}
-{{ incremental_by_key('refund_key') }}
+{{ config(materialized='incremental', unique_key='refund_key') }}
 
 select
     refund_key,

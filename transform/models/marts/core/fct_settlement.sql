@@ -1,5 +1,5 @@
 {#- The platform bill, one row per money movement, with the entry classified (seed settlement_entry_types). Incremental: entries of new loads. -#}
-{{ incremental_by_key(['shop_code', 'entry_id']) }}
+{{ config(materialized='incremental', unique_key=['shop_code', 'entry_id']) }}
 
 with entries as (
     {{ union_platforms('settlement') }}

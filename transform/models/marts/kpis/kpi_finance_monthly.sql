@@ -2,8 +2,7 @@
   Monthly P&L per shop down to contribution profit, with the month's budget
   attainment over all budgeted accounts (per account: kpi_budget_monthly).
 -#}
-{{ incremental_by_key('month_start') }}
-{{ config(tags=['daily']) }}
+{{ config(materialized='incremental', unique_key='month_start', tags=['daily']) }}
 
 with daily as (
     select

@@ -4,8 +4,7 @@
   days_of_inventory = available ÷ average daily units sold over the trailing
   30 days; label precedence: stockout, slow_moving, at_risk, overstock, healthy.
 -#}
-{{ incremental_by_key('date') }}
-{{ config(tags=['daily']) }}
+{{ config(materialized='incremental', unique_key='date', tags=['daily']) }}
 
 with stock as (
     select

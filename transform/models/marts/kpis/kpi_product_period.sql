@@ -4,8 +4,7 @@
   which belong to the catalogue and stock rather than to a shop.
   A month still running ends at the last day of data.
 -#}
-{{ incremental_by_key('period_start') }}
-{{ config(tags=['daily']) }}
+{{ config(materialized='incremental', unique_key='period_start', tags=['daily']) }}
 
 with periods as (
     select month_start as period_start, max(date_day) as period_end

@@ -3,8 +3,7 @@
   activity in any source. Sums are 0 on a day without activity; ratios are
   null when their denominator is 0. Definitions: KPI dictionary (yml).
 -#}
-{{ incremental_by_key('date') }}
-{{ config(tags=['daily']) }}
+{{ config(materialized='incremental', unique_key='date', tags=['daily']) }}
 
 with spine as (
     select

@@ -3,8 +3,7 @@
   seller-wide pseudo shop), from the SKU's first sale, receipt or stock record
   to the last day of data: units, amounts, and 售罄率 since the first receipt.
 -#}
-{{ incremental_by_key('date') }}
-{{ config(tags=['daily']) }}
+{{ config(materialized='incremental', unique_key='date', tags=['daily']) }}
 
 with sales as (
     select

@@ -1,3 +1,4 @@
+{#- ERP 入库单 lines, one per receipt, warehouse and SKU (latest file wins), valued at the purchase unit cost. -#}
 with latest as (
     {{ latest_version(source('raw', 'erp_inventory_receipts'), ['receipt_id', 'warehouse', 'sku_code']) }}
 )

@@ -1,3 +1,4 @@
+{#- ERP 库存快照, one row per date, warehouse and SKU (latest file wins). -#}
 with latest as (
     {{ latest_version(source('raw', 'erp_inventory_snapshot'), ['snapshot_date', 'warehouse', 'sku_code']) }}
 )

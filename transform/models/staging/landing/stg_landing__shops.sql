@@ -2,6 +2,6 @@ select
     shop_code,
     platform,
     shop_name,
-    coalesce(timezone, 'Asia/Shanghai') as timezone,
-    coalesce(currency, 'CNY') as currency
+    coalesce(timezone, '{{ var("default_timezone") }}') as timezone,
+    coalesce(currency, '{{ var("default_currency") }}') as currency
 from {{ source('raw', 'shops') }}

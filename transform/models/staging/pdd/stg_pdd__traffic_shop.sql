@@ -1,1 +1,26 @@
-{{ stage_platform_export('pdd', 'traffic_shop') }}
+{#- Pinduoduo (拼多多商家后台) shop traffic (拼多多 数据中心) per day and traffic source; a later export of the same day and source replaces the earlier one. -#}
+with latest as (
+    {{ latest_version(source('raw', 'pdd_traffic_shop'), ['shop_code', 'stat_date', 'traffic_source']) }}
+)
+
+select
+    platform,
+    shop_code,
+    stat_date,
+    traffic_source,
+    impressions,
+    clicks,
+    visitors,
+    page_views,
+    bounce_rate,
+    avg_stay_seconds,
+    add_to_cart_buyers,
+    add_to_cart_units,
+    favorite_buyers,
+    order_buyers,
+    paid_buyers,
+    paid_units,
+    paid_amount,
+    _source_file,
+    _file_mtime
+from latest
