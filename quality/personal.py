@@ -50,7 +50,7 @@ def _published(column: str, personal: PersonalColumn, columns: Sequence[str], ta
         return f"{MASK_FUNCTION}({quoted}::varchar) as {quoted}"
     if "platform" not in columns:
         raise ValueError(f"{table}: {column} is hashed per platform (kinds.yaml), but the table has no platform column")
-    # transform/macros/personal_data.sql spells buyer_key so: the same salt and value give the same hash
+    # transform/macros/buyer_key.sql spells buyer_key so: the same salt and value give the same hash
     return f"sha256(${SALT_PARAMETER} || '|' || \"platform\" || '|{personal.tag}|' || {quoted}) as {quoted}"
 
 

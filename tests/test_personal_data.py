@@ -267,7 +267,7 @@ def test_published_quarantine_rows_are_masked_and_join_the_marts_by_buyer_key(sc
 
 
 def _buyer_hash(salt: str, platform: str, tag: str, value: str) -> str:
-    """buyer_key's spelling (transform/macros/personal_data.sql), in Python."""
+    """buyer_key's spelling (transform/macros/buyer_key.sql), in Python."""
     return hashlib.sha256(f"{salt}|{platform}|{tag}|{value}".encode()).hexdigest()
 
 

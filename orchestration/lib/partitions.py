@@ -34,7 +34,7 @@ def range_to_build(paths: WarehousePaths) -> tuple[str, str]:
     published (its own serving copy exists), then yesterday.
 
     The daily KPI models also rebuild the `lookback_days` before the first day, and the earlier days the
-    run's new files hold (transform/macros/rebuild_window.sql).
+    run's new files hold (transform/macros/in_rebuild_window.sql).
     """
     partitions = business_days()
     last = partitions.get_last_partition_key()

@@ -39,7 +39,7 @@ class TransformTranslator(DagsterDbtTranslator):
 
 
 TRANSLATOR = TransformTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
-DAILY_MODELS = "tag:daily"  # the daily KPI models: incremental by business date (transform/macros/rebuild_window.sql)
+DAILY_MODELS = "tag:daily"  # the daily KPI models: incremental by business date (transform/macros/in_rebuild_window.sql)
 
 
 class DbtBuildConfig(dg.Config):
@@ -101,7 +101,7 @@ def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
 def daily_kpi_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
                      config: DbtBuildConfig) -> Iterator:
     """Daily KPI tables by business date: a run replaces its partitions' days and the lookback before them,
-    from earlier still if files loaded since the last build reach further back (transform/macros/rebuild_window.sql).
+    from earlier still if files loaded since the last build reach further back (transform/macros/in_rebuild_window.sql).
 
     A backfill of any date range is one run and one `dbt build`, so it never races another writer.
     """
