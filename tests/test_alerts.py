@@ -21,12 +21,12 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from ecomops.alerts import PACKAGED_ALERT_RULES
-from ecomops.alerts.config import AlertConfig, Anomaly, ChangePct, Threshold, load_alert_config, parse_alert_config
-from ecomops.alerts.delivery import Endpoint, deliver, pending_alerts
-from ecomops.alerts.evaluate import (ALERT_COLUMNS, anomaly, change_pct, evaluate_rule, evaluate_rules,
+from ecomops.settings import PACKAGED_ALERT_RULES
+from alerts.config import AlertConfig, Anomaly, ChangePct, Threshold, load_alert_config, parse_alert_config
+from alerts.delivery import Endpoint, deliver, pending_alerts
+from alerts.evaluate import (ALERT_COLUMNS, anomaly, change_pct, evaluate_rule, evaluate_rules,
                                      evaluation_dates, threshold)
-from ecomops.alerts.store import ALERT_TYPES
+from alerts.store import ALERT_TYPES
 from ecomops.cli import main
 from ecomops.demo_data import generate
 from ecomops.demo_data.catalog import build_catalog, build_shops, date_of, day_number
