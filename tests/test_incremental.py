@@ -13,9 +13,9 @@ import pytest
 
 from ecomops.demo_data import deliver, generate, hold_back_day
 from orchestration.lib.partitions import business_days
-from orchestration.lib.warehouse import PUBLISHED_SCHEMAS, PUBLISHED_TABLES
 from orchestration.run import build_everything_in_process
 from orchestration.serving.assets import SERVING_COPY_KEY
+from serving.publish import PUBLISHED_SCHEMAS, PUBLISHED_TABLES
 from test_serving import differing_rows
 
 START = dt.date(2026, 9, 20)
