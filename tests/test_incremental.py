@@ -11,7 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ecomops.demo_data import deliver, generate, hold_back_day
+from daily_delivery import deliver, hold_back_day
+from demo_data import generate
 from orchestration.lib.partitions import business_days
 from orchestration.run import build_everything_in_process
 from orchestration.serving.assets import SERVING_COPY_KEY

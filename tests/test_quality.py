@@ -22,8 +22,8 @@ import pytest
 from great_expectations.core.expectation_suite import ExpectationSuite
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+from demo_data import generate
 from ecomops.cli import main
-from ecomops.demo_data import generate
 from ingestion.mapping import load_mappings
 from quality.config import suite_configs
 from quality.gate import _file_chunks, ensure_gate_tables, read_catalog, run_gate, screen_alike_tables
