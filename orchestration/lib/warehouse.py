@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 
 from ecomops.settings import WarehousePaths, get_settings
-from ecomops.warehouse import table_row_counts
+from serving.catalog import table_row_counts
 from serving.publish import ServingPublication, publish_serving_copy
 
 WAREHOUSE_POOL = "warehouse"
