@@ -20,7 +20,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from ecomops.demo_data import deliver, generate, hold_back_day
+from daily_delivery import deliver, hold_back_day
+from demo_data import generate
 
 
 def _build(landing: Path, warehouse: Path) -> tuple[float, dict[str, float]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from ecomops.demo_data import generate
+from demo_data import generate
 from ingestion import load_landing
 from ingestion.files import HEADER_SEARCH_ROWS, find_header
 from ingestion.landing import scan_landing

@@ -21,7 +21,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from ecomops.demo_data import deliver, generate, hold_back_day
+from daily_delivery import deliver, hold_back_day
+from demo_data import generate
 
 LOAD, RAW_GATES, DBT, MART_GATES = "dlt load", "raw gates", "dbt build", "mart gates"
 # Steps of build_everything per phase: dbt builds, and gates the marts, in two steps (daily KPI models apart).

@@ -12,7 +12,7 @@ from ecomops.settings import dagster_home, get_settings
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from ecomops.demo_data import generate
+    from demo_data import generate
 
     start = dt.date.fromisoformat(args.start) if args.start else None
     summary = generate(Path(args.out), shops=args.shops, days=args.days, start=start, seed=args.seed)

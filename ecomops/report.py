@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from ecomops.settings import WarehousePaths
-from ecomops.warehouse import table_row_counts
 from ingestion.mapping import load_mappings
+from serving.catalog import table_row_counts
 
 
 def _rows_table(counts: dict[str, int], settings: WarehousePaths) -> list[str]:

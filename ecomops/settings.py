@@ -15,9 +15,11 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from ecomops.alerts import PACKAGED_ALERT_RULES
-from ingestion.mapping import PACKAGED_MAPPINGS
-
+# Files shipped as package data of the stage packages (see pyproject.toml), found from here: this module is
+# the bottom of the import graph and imports nothing of the project.
+_PACKAGES = Path(__file__).parent.parent
+PACKAGED_MAPPINGS = _PACKAGES / "ingestion" / "mappings"
+PACKAGED_ALERT_RULES = _PACKAGES / "alerts" / "rules.yaml"
 BUYER_SALT_ENV = "ECOMOPS_BUYER_SALT"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")

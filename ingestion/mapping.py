@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-PACKAGED_MAPPINGS = Path(__file__).parent / "mappings"
+from ecomops.settings import PACKAGED_MAPPINGS
+
 ERP = "erp"
 COLUMN_TYPES = {"id", "text", "int", "amount", "number", "rate", "seconds", "timestamp", "date", "month"}
 DERIVE_OPS = {"copy", "concat", "divide", "sum"}

@@ -8,7 +8,7 @@ from orchestration.landing.definitions import landing_definitions
 from orchestration.lib.warehouse import WarehouseResource
 from orchestration.quality.definitions import quality_definitions
 from orchestration.schedules import daily_refresh_schedule
-from orchestration.serving.assets import serving_copy_asset
+from orchestration.serving.definitions import serving_definitions
 from orchestration.transform.definitions import transform_definitions
 
 
@@ -22,8 +22,8 @@ def defs() -> dg.Definitions:
     )
     return dg.Definitions.merge(
         domains,
+        serving_definitions([key for assets_def in domains.assets for key in assets_def.keys]),
         dg.Definitions(
-            assets=[serving_copy_asset([key for assets_def in domains.assets for key in assets_def.keys])],
             jobs=[build_everything_job],
             schedules=[daily_refresh_schedule()],
             resources={"warehouse": WarehouseResource.from_settings()},

@@ -21,17 +21,16 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from ecomops.alerts import PACKAGED_ALERT_RULES
-from ecomops.alerts.config import AlertConfig, Anomaly, ChangePct, Threshold, load_alert_config, parse_alert_config
-from ecomops.alerts.delivery import Endpoint, deliver, pending_alerts
-from ecomops.alerts.evaluate import (ALERT_COLUMNS, anomaly, change_pct, evaluate_rule, evaluate_rules,
-                                     evaluation_dates, threshold)
-from ecomops.alerts.store import ALERT_TYPES
+from alerts.config import AlertConfig, Anomaly, ChangePct, Threshold, load_alert_config, parse_alert_config
+from alerts.delivery import Endpoint, deliver, pending_alerts
+from alerts.evaluate import (ALERT_COLUMNS, anomaly, change_pct, evaluate_rule, evaluate_rules,
+                             evaluation_dates, threshold)
+from alerts.store import ALERT_TYPES
+from demo_data import generate
+from demo_data.catalog import build_catalog, build_shops, date_of, day_number
+from demo_data.generator import DEFAULT_START, _incident_day
 from ecomops.cli import main
-from ecomops.demo_data import generate
-from ecomops.demo_data.catalog import build_catalog, build_shops, date_of, day_number
-from ecomops.demo_data.generator import DEFAULT_START, _incident_day
-from ecomops.settings import get_settings
+from ecomops.settings import PACKAGED_ALERT_RULES, get_settings
 from orchestration.alerts.assets import KPI_ASSETS, kpi_alerts
 from orchestration.lib.partitions import range_tags
 from orchestration.alerts.resources import AlertRulesResource
@@ -502,7 +501,7 @@ def test_unsent_alerts_survive_and_are_retried_by_the_next_evaluation(small_ware
 
 
 def demo_incidents(shops: int, days: int, seed: int = 7) -> set[tuple[str, dt.date]]:
-    """The (shop, day) pairs the demo generator scaled to x0.4 (see ecomops/demo_data/generator.py)."""
+    """The (shop, day) pairs the demo generator scaled to x0.4 (see demo_data/generator.py)."""
     first = day_number(DEFAULT_START)
     incidents = set()
     for shop in build_shops(seed, shops, build_catalog(seed, first, days), first, days):

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pytest
 from bad_export_corpus import CASES, CORPUS_PREFIX, PDD_ORDERS, PDD_REFUNDS, TAOBAO_ORDERS, Case, Source, lines
 
-from ecomops.demo_data import generate
+from demo_data import generate
 from ingestion.landing import LandingFile, LandingScan, scan_landing
 from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
 from ingestion.parse import FileContext, parse_export, raw_arrow_schema

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from python_calamine import CalamineWorkbook
 
-from ecomops.demo_data import generate
+from demo_data import generate
 
 PLATFORMS = ("taobao", "tmall", "jd", "pdd", "douyin")
 PLATFORM_KINDS = ("orders", "refunds", "traffic_shop", "traffic_sku", "ads", "settlement")

@@ -11,12 +11,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ecomops.demo_data import deliver, generate, hold_back_day
+from daily_delivery import deliver, hold_back_day
+from demo_data import generate
 from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
 from orchestration.lib.partitions import business_days
-from orchestration.lib.warehouse import PUBLISHED_SCHEMAS, PUBLISHED_TABLES
 from orchestration.run import build_everything_in_process
 from orchestration.serving.assets import SERVING_COPY_KEY
+from serving.publish import PUBLISHED_SCHEMAS, PUBLISHED_TABLES
 from test_serving import differing_rows
 
 START = dt.date(2026, 9, 20)

@@ -22,8 +22,8 @@ import pytest
 from great_expectations.core.expectation_suite import ExpectationSuite
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+from demo_data import generate
 from ecomops.cli import main
-from ecomops.demo_data import generate
 from ingestion.mapping import load_mappings
 from quality.catalog import read_catalog
 from quality.chunks import file_chunks

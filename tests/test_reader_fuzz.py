@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from ecomops.demo_data import generate
+from demo_data import generate
 from ingestion.mapping import load_mappings
 from ingestion.parse import FileContext, parse_export, raw_arrow_schema
 from ingestion.rejection import RejectedFile

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from conftest import csv_bytes
-from ecomops.demo_data import generate
+from demo_data import generate
 from ecomops.settings import BUYER_SALT_ENV, DERIVED_PATHS, SHARED_SALT_FILE, dagster_home, get_settings, warehouse_paths
 from orchestration.landing.sensors import landing_files_sensor
 from orchestration.lib.warehouse import WarehouseResource

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ecomops.demo_data import generate
+from demo_data import generate
 from ingestion import load_landing
 
 REPO = Path(__file__).resolve().parents[1]

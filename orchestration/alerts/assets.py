@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from ecomops.alerts.run import AlertRun, run_alerts
-from ecomops.alerts.store import ALERTS_DATASET, ALERTS_TABLE, NOTIFICATIONS_TABLE
+from alerts.run import AlertRun, run_alerts
+from alerts.store import ALERTS_DATASET, ALERTS_TABLE, NOTIFICATIONS_TABLE
 from orchestration.alerts.resources import AlertRulesResource
 from orchestration.lib.partitions import business_days, run_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource

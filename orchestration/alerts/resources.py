@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from ecomops.alerts.config import AlertConfig, load_alert_config
+from alerts.config import AlertConfig, load_alert_config
 from ecomops.settings import Settings, get_settings
 
 

@@ -23,7 +23,7 @@ import json
 import urllib.parse
 from dataclasses import dataclass
 
-from ecomops.alerts.config import Channel
+from alerts.config import Channel
 
 TITLE = "ecomops KPI 预警"
 SEVERITY_LABEL = {"critical": "严重 CRITICAL", "warning": "警告 WARNING", "info": "提示 INFO"}

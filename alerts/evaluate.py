@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ecomops.alerts.config import Anomaly, ChangePct, Rule, Threshold, TopSellers, VolumeGuard
+from alerts.config import Anomaly, ChangePct, Rule, Threshold, TopSellers, VolumeGuard
 
 GRAIN_COLUMNS = ("platform", "shop_code", "sku_code")
 ALERT_COLUMNS = (

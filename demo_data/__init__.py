@@ -122,7 +122,6 @@ Quirks and where they are (see ``layouts`` for the exact headers)
     =========================  ==========================================================
 """
 
-from .daily import deliver, hold_back_day
 from .generator import DEFAULT_START, GenerationSummary, generate
 
-__all__ = ["DEFAULT_START", "GenerationSummary", "deliver", "generate", "hold_back_day"]
+__all__ = ["DEFAULT_START", "GenerationSummary", "generate"]

@@ -17,8 +17,8 @@ import dlt
 import duckdb
 import pandas as pd
 
-from ecomops.alerts.config import Rule
-from ecomops.alerts.evaluate import GRAIN_COLUMNS, evaluation_dates
+from alerts.config import Rule
+from alerts.evaluate import GRAIN_COLUMNS, evaluation_dates
 from ingestion.pipeline import warehouse_pipeline
 
 KPI_SCHEMA = "marts"

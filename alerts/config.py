@@ -1,7 +1,7 @@
 """The alert rules file: rules, channels and delivery policy, validated into typed objects.
 
-Every threshold, window and channel lives in the YAML (shipped default: `rules.yaml`
-beside this module, overridden by $ECOMOPS_ALERT_RULES through `ecomops.settings`).
+Every threshold, window and channel lives in the YAML (shipped default: `rules.yaml` beside
+this module, `ecomops.settings.PACKAGED_ALERT_RULES`; overridden by $ECOMOPS_ALERT_RULES).
 The `defaults.anomaly` block of the file fills anomaly fields a rule leaves out, so
 the KPI dictionary's defaults are written once, in the file, not in code.
 """

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ecomops.alerts.channels import build_request, delivery_error
-from ecomops.alerts.config import SEVERITY_RANK, Channel, Delivery
+from alerts.channels import build_request, delivery_error
+from alerts.config import SEVERITY_RANK, Channel, Delivery
 
 SENT, FAILED = "sent", "failed"
 

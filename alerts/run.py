@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ecomops.alerts.config import AlertConfig
-from ecomops.alerts.delivery import DeliveryReport, Endpoint, deliver
-from ecomops.alerts.evaluate import evaluate_rules
-from ecomops.alerts.store import read_alert_state, read_kpis, write_results
+from alerts.config import AlertConfig
+from alerts.delivery import DeliveryReport, Endpoint, deliver
+from alerts.evaluate import evaluate_rules
+from alerts.store import read_alert_state, read_kpis, write_results
 from ecomops.settings import environment_value
 
 

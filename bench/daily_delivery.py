@@ -1,4 +1,7 @@
-"""Hold one generated day back and deliver it later: how tests and benchmarks stage a daily run."""
+"""Hold one generated day back and deliver it later: how tests and benchmarks stage a daily run.
+
+Not part of the product: benchmarks import it from here, tests through pytest's `pythonpath` (pyproject.toml).
+"""
 
 from __future__ import annotations
 

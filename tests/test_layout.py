@@ -1,0 +1,81 @@
+"""The import graph runs one way: the app shell and orchestration on top, the stage libraries below them,
+the settings module at the bottom. Read from the AST of every module of every package pyproject.toml ships."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "demo_data")
+SETTINGS = "ecomops.settings"
+CLI = "ecomops.cli"
+
+
+def _packages() -> list[str]:
+    """Top-level packages setuptools ships: `[tool.setuptools.packages.find] include`, without the globs."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return [pattern.rstrip("*") for pattern in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]]
+
+
+def _modules() -> dict[str, Path]:
+    """Every module of those packages, by dotted name."""
+    modules = {}
+    for package in _packages():
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Dotted names a module imports anywhere in it (deferred imports in functions too), relative ones resolved."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            imported.add(base)
+            imported.update(f"{base}.{alias.name}" for alias in node.names)
+    return imported
+
+
+def _of_project(imported: set[str]) -> set[str]:
+    return {name for name in imported if name.split(".")[0] in _packages()}
+
+
+def test_every_package_pyproject_ships_holds_modules_and_each_imports():
+    assert set(STAGE_LIBRARIES) <= set(_packages())
+    assert {SETTINGS, CLI, "orchestration.definitions"} <= set(MODULES)
+    for name in MODULES:
+        importlib.import_module(name)
+
+
+def test_the_import_reader_sees_absolute_deferred_and_relative_imports():
+    """The rules below hold only if the reader finds imports: these three kinds are known to be there."""
+    assert "orchestration.lib.warehouse" in _imports("orchestration.definitions", MODULES["orchestration.definitions"])
+    assert "orchestration.run" in _imports(CLI, MODULES[CLI])  # imported inside a function
+    assert "demo_data.generator" in _imports("demo_data", MODULES["demo_data"])  # `from .generator import ...`
+
+
+@pytest.mark.parametrize("name", [name for name in MODULES if name.split(".")[0] in STAGE_LIBRARIES])
+def test_stage_libraries_import_neither_orchestration_nor_the_cli(name):
+    upward = {imported for imported in _imports(name, MODULES[name])
+              if imported.split(".")[0] == "orchestration" or imported == CLI or imported.startswith(CLI + ".")}
+    assert not upward, f"{name} imports {sorted(upward)}: stage libraries sit below orchestration and the CLI"
+
+
+def test_the_settings_module_imports_nothing_of_the_project():
+    assert not _of_project(_imports(SETTINGS, MODULES[SETTINGS]))
