@@ -72,6 +72,7 @@ def _use_paths(args: argparse.Namespace) -> None:
 def _check(args: argparse.Namespace) -> int:
     _use_paths(args)
     from orchestration.definitions import defs
+    from orchestration.lib.in_process import execute_job_in_process
     from orchestration.quality.definitions import QUALITY_GATES, selected_gates
 
     job = defs().resolve_job_def(QUALITY_GATES)
@@ -83,9 +84,8 @@ def _check(args: argparse.Namespace) -> int:
     if args.all_rows and any(key.asset_key.path[0] == "raw" for key in checks):
         run_config["ops"] = {"raw_quality_gates": {"config": {"all_rows": True}}}
     with _dagster_instance() as instance:
-        result = job.get_subset(asset_check_selection=checks).execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config
-        )
+        result = execute_job_in_process(job.get_subset(asset_check_selection=checks), instance,
+                                        raise_on_error=False, run_config=run_config)
     evaluations = sorted(_check_evaluations(result), key=lambda e: e.asset_key)
     for evaluation in evaluations:
         report = evaluation.metadata.get("report")

@@ -5,6 +5,7 @@ import dagster as dg
 from ecomops.settings import get_settings
 from orchestration.definitions import defs
 from orchestration.jobs import BUILD_EVERYTHING
+from orchestration.lib.in_process import execute_job_in_process
 from orchestration.lib.partitions import range_tags, range_to_build
 
 
@@ -12,8 +13,9 @@ def build_everything_in_process(instance: dg.DagsterInstance, log_level: str = "
                                 partitions: tuple[str, str] | None = None) -> dg.ExecuteInProcessResult:
     """One run over a range of daily partitions (first, last); by default the range the landing sensor
     would request: every partition on a first load, then yesterday's."""
-    return defs().resolve_job_def(BUILD_EVERYTHING).execute_in_process(
-        instance=instance,
+    return execute_job_in_process(
+        defs().resolve_job_def(BUILD_EVERYTHING),
+        instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         tags=range_tags(*(partitions or range_to_build(get_settings()))),
