@@ -27,8 +27,9 @@ import duckdb
 import pytest
 
 from ecomops.demo_data import generate
+from orchestration.landing.sensors import landing_files_sensor
 from orchestration.lib.in_process import KILLED_RUN_MESSAGE, RUN_LOCKS_DIR
-from orchestration.lib.warehouse import WAREHOUSE_POOL
+from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 PROJECT = Path(__file__).resolve().parents[1]
 ECOMOPS = Path(sys.executable).with_name("ecomops")
@@ -95,13 +96,13 @@ class Build:
         }
 
     def run(self, kill_after: float | None = None, kill_at: str | None = None,
-            command: tuple[str, ...] = ("run",)) -> Outcome:
-        """`ecomops <command>` in its own process group; SIGKILL the whole group after `kill_after` seconds or on
+            command: tuple[str, ...] = (str(ECOMOPS), "run")) -> Outcome:
+        """`ecomops run` (or another command) in its own process group; SIGKILL the whole group after `kill_after` seconds or on
         the first output line matching `kill_at`. A run still going after `timeout` is killed and fails the test:
         it hung."""
         log = self.root / f"run{len(self.runs)}.log"
         started = time.monotonic()
-        process = subprocess.Popen([str(ECOMOPS), *command], cwd=self.root, env=self.environment(), text=True,
+        process = subprocess.Popen(command, cwd=self.root, env=self.environment(), text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         killed = threading.Event()
 
@@ -126,7 +127,7 @@ class Build:
             kill()
             if kill_after is None:
                 reader.join()
-                pytest.fail(f"ecomops {' '.join(command)} hung for {self.timeout:.0f} s (seed {SEED}); log {log}:\n"
+                pytest.fail(f"{' '.join(command)} hung for {self.timeout:.0f} s (seed {SEED}); log {log}:\n"
                             + Outcome(-9, True, self.timeout, log).tail())
         process.wait()
         reader.join()
@@ -151,7 +152,7 @@ class Build:
         found = [str(p) for p in self.root.glob("*.wal")]  # a DuckDB file closed cleanly has no WAL
         found += [str(p) for p in self.root.glob(".*publishing*")]
         pipelines = self.root / ".dlt" / self.warehouse.stem
-        for name in sorted(p.name for p in pipelines.iterdir()):
+        for name in sorted(p.name for p in pipelines.glob("*")):
             if dlt.attach(pipeline_name=name, pipelines_dir=str(pipelines)).has_pending_data:
                 found.append(f"dlt pipeline {name} has load packages not loaded")
         found += [str(p) for p in (self.dagster_home / RUN_LOCKS_DIR).glob("*")]
@@ -261,7 +262,7 @@ def test_a_run_killed_in_a_warehouse_step_frees_the_pool_for_the_next_run(clean,
     build = _trial_build(clean_build, tmp_path)
     killed = build.run(kill_at=r"raw_quality_gates - raw\.")
     assert killed.killed, f"the run ended before its quality gates:\n{killed.tail()}"
-    check = build.run(command=("check", "--select", "raw/*"))  # the marts were never built
+    check = build.run(command=(str(ECOMOPS), "check", "--select", "raw/*"))  # the marts were never built
     assert check.returncode == 0, check.tail()
     with dg.DagsterInstance.from_config(str(build.dagster_home)) as instance:
         runs = {run.job_name: run for run in instance.get_runs()}
@@ -269,4 +270,41 @@ def test_a_run_killed_in_a_warehouse_step_frees_the_pool_for_the_next_run(clean,
         failure = instance.all_logs(runs["build_everything"].run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
         assert [event.dagster_event.message for event in failure] == [KILLED_RUN_MESSAGE]
         assert runs["quality_gates"].status == dg.DagsterRunStatus.SUCCESS
+    assert not build.leftovers()
+
+
+# A job of one step that takes the warehouse pool and keeps it, executed the way `ecomops run` executes its job.
+POOL_HOLDER = f"""
+import time
+import dagster as dg
+from orchestration.lib.in_process import execute_job_in_process
+
+@dg.op(pool="{WAREHOUSE_POOL}")
+def hold_the_pool():
+    print("holding the pool", flush=True)
+    time.sleep(600)
+
+@dg.job
+def pool_holder():
+    hold_the_pool()
+
+with dg.DagsterInstance.get() as instance:
+    execute_job_in_process(pool_holder, instance)
+"""
+
+
+def test_the_landing_sensor_frees_the_pool_a_killed_run_held(landing, tmp_path, monkeypatch):
+    """`make ui` after a killed `ecomops run`: the sensor's runs would wait for the dead run's pool slot forever."""
+    build = Build(tmp_path, landing, timeout=300)
+    killed = build.run(kill_at="holding the pool", command=(sys.executable, "-c", POOL_HOLDER))
+    assert killed.killed, killed.tail()
+    for name, value in build.environment().items():
+        monkeypatch.setenv(name, value)
+    with dg.DagsterInstance.from_config(str(build.dagster_home)) as instance:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.STARTED
+        assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots
+        context = dg.build_sensor_context(instance=instance, resources={"warehouse": WarehouseResource.from_settings()})
+        assert isinstance(landing_files_sensor(context), dg.RunRequest)  # no serving copy yet: every file is new
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
     assert not build.leftovers()
