@@ -7,6 +7,7 @@ set; printed and named in every assertion message, so `ECOMOPS_CRASH_SEED=<seed>
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import random
@@ -17,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +27,9 @@ import duckdb
 import pytest
 
 from demo_data import generate
+from orchestration.landing.sensors import landing_files_sensor
 from orchestration.lib.in_process import KILLED_RUN_MESSAGE, RUN_LOCKS_DIR
-from orchestration.lib.warehouse import WAREHOUSE_POOL
+from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 
 PROJECT = Path(__file__).resolve().parents[1]
 ECOMOPS = Path(sys.executable).with_name("ecomops")
@@ -94,48 +95,39 @@ class Build:
             "DAGSTER_HOME": str(self.dagster_home),
         }
 
-    def run(self, kill_after: float | None = None, kill_at: str | None = None, then_wait: float = 0,
-            kill_when: Callable[[], bool] | None = None, command: tuple[str, ...] = ("run",)) -> Outcome:
-        """`ecomops <command>` in its own process group; SIGKILL the group after `kill_after` seconds, `then_wait`
-        seconds after the first output line matching `kill_at`, or once `kill_when()` is true (polled).
-        A run still going after `timeout` is killed and fails the test: it hung."""
+    def run(self, kill_after: float | None = None, kill_at: str | None = None,
+            command: tuple[str, ...] = (str(ECOMOPS), "run")) -> Outcome:
+        """`ecomops run` (or another command) in its own process group; SIGKILL the whole group after `kill_after` seconds or on
+        the first output line matching `kill_at`. A run still going after `timeout` is killed and fails the test:
+        it hung."""
         log = self.root / f"run{len(self.runs)}.log"
         started = time.monotonic()
-        process = subprocess.Popen([str(ECOMOPS), *command], cwd=self.root, env=self.environment(), text=True,
+        process = subprocess.Popen(command, cwd=self.root, env=self.environment(), text=True,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-        killed, kill_at_seen = threading.Event(), threading.Event()
+        killed = threading.Event()
 
         def kill():
             if process.poll() is None:
                 killed.set()
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):  # the group ended meanwhile
+                    os.killpg(process.pid, signal.SIGKILL)
 
         def copy_output():
             with log.open("w", encoding="utf-8") as out:
                 for line in process.stdout:
                     out.write(line)
-                    if kill_at_seen.is_set():
-                        continue
                     if kill_at and re.search(kill_at, line):
-                        threading.Timer(then_wait, kill).start()
-                        kill_at_seen.set()
-
-        def watch():
-            while process.poll() is None and not kill_when():
-                time.sleep(0.005)
-            kill()
+                        kill()
 
         reader = threading.Thread(target=copy_output, daemon=True)
         reader.start()
-        if kill_when:
-            threading.Thread(target=watch, daemon=True).start()
         try:
             process.wait(timeout=kill_after if kill_after is not None else self.timeout)
         except subprocess.TimeoutExpired:
             kill()
             if kill_after is None:
                 reader.join()
-                pytest.fail(f"ecomops {' '.join(command)} hung for {self.timeout:.0f} s (seed {SEED}); log {log}:\n"
+                pytest.fail(f"{' '.join(command)} hung for {self.timeout:.0f} s (seed {SEED}); log {log}:\n"
                             + Outcome(-9, True, self.timeout, log).tail())
         process.wait()
         reader.join()
@@ -160,7 +152,7 @@ class Build:
         found = [str(p) for p in self.root.glob("*.wal")]  # a DuckDB file closed cleanly has no WAL
         found += [str(p) for p in self.root.glob(".*publishing*")]
         pipelines = self.root / ".dlt" / self.warehouse.stem
-        for name in sorted(p.name for p in pipelines.iterdir()):
+        for name in sorted(p.name for p in pipelines.glob("*")):
             if dlt.attach(pipeline_name=name, pipelines_dir=str(pipelines)).has_pending_data:
                 found.append(f"dlt pipeline {name} has load packages not loaded")
         found += [str(p) for p in (self.dagster_home / RUN_LOCKS_DIR).glob("*")]
@@ -253,7 +245,7 @@ def _crash_then_rerun(build: Build, clean_contents: dict, kills: list[dict], con
     assert not found, f"{context}: the rerun differs from a clean build:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize("trial", range(TRIALS))
+@pytest.mark.parametrize("trial", range(TRIALS), ids=lambda trial: f"trial{trial}-ECOMOPS_CRASH_SEED={SEED}")
 def test_two_kills_at_random_moments_then_a_rerun_equal_a_clean_build(trial, clean, tmp_path):
     clean_build, clean_contents = clean
     moments = random.Random(f"{SEED}:{trial}")
@@ -270,7 +262,7 @@ def test_a_run_killed_in_a_warehouse_step_frees_the_pool_for_the_next_run(clean,
     build = _trial_build(clean_build, tmp_path)
     killed = build.run(kill_at=r"raw_quality_gates - raw\.")
     assert killed.killed, f"the run ended before its quality gates:\n{killed.tail()}"
-    check = build.run(command=("check", "--select", "raw/*"))  # the marts were never built
+    check = build.run(command=(str(ECOMOPS), "check", "--select", "raw/*"))  # the marts were never built
     assert check.returncode == 0, check.tail()
     with dg.DagsterInstance.from_config(str(build.dagster_home)) as instance:
         runs = {run.job_name: run for run in instance.get_runs()}
@@ -278,4 +270,41 @@ def test_a_run_killed_in_a_warehouse_step_frees_the_pool_for_the_next_run(clean,
         failure = instance.all_logs(runs["build_everything"].run_id, of_type=dg.DagsterEventType.RUN_FAILURE)
         assert [event.dagster_event.message for event in failure] == [KILLED_RUN_MESSAGE]
         assert runs["quality_gates"].status == dg.DagsterRunStatus.SUCCESS
+    assert not build.leftovers()
+
+
+# A job of one step that takes the warehouse pool and keeps it, executed the way `ecomops run` executes its job.
+POOL_HOLDER = f"""
+import time
+import dagster as dg
+from orchestration.lib.in_process import execute_job_in_process
+
+@dg.op(pool="{WAREHOUSE_POOL}")
+def hold_the_pool():
+    print("holding the pool", flush=True)
+    time.sleep(600)
+
+@dg.job
+def pool_holder():
+    hold_the_pool()
+
+with dg.DagsterInstance.get() as instance:
+    execute_job_in_process(pool_holder, instance)
+"""
+
+
+def test_the_landing_sensor_frees_the_pool_a_killed_run_held(landing, tmp_path, monkeypatch):
+    """`make ui` after a killed `ecomops run`: the sensor's runs would wait for the dead run's pool slot forever."""
+    build = Build(tmp_path, landing, timeout=300)
+    killed = build.run(kill_at="holding the pool", command=(sys.executable, "-c", POOL_HOLDER))
+    assert killed.killed, killed.tail()
+    for name, value in build.environment().items():
+        monkeypatch.setenv(name, value)
+    with dg.DagsterInstance.from_config(str(build.dagster_home)) as instance:
+        (run,) = instance.get_runs()
+        assert run.status == dg.DagsterRunStatus.STARTED
+        assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots
+        context = dg.build_sensor_context(instance=instance, resources={"warehouse": WarehouseResource.from_settings()})
+        assert isinstance(landing_files_sensor(context), dg.RunRequest)  # no serving copy yet: every file is new
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
     assert not build.leftovers()

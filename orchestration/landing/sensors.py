@@ -8,6 +8,7 @@ import duckdb
 
 from ingestion.landing import pending_files
 from orchestration.jobs import build_everything_job
+from orchestration.lib.in_process import release_killed_runs
 from orchestration.lib.partitions import range_tags, range_to_build
 from orchestration.lib.warehouse import WarehouseResource
 
@@ -30,6 +31,8 @@ def _processed_files(warehouse: WarehouseResource) -> dict[str, tuple[int, int]]
     description="Runs build_everything when new or changed export files appear in the landing folder.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    # A killed `ecomops run` holds the warehouse pool until released: the runs this sensor requests would wait forever.
+    release_killed_runs(context.instance)
     pending = pending_files(warehouse.settings.landing, _processed_files(warehouse))
     if not pending:
         return dg.SkipReason("no new or changed export files")

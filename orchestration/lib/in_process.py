@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ import dagster as dg
 
 RUN_LOCKS_DIR = "ecomops_run_locks"  # in the Dagster instance's folder (DAGSTER_HOME)
 LOCK_SUFFIX = ".lock"
+UNLOCKED_GRACE_SECONDS = 60  # a `.locking` file this young may be between its creation and its lock
 KILLED_RUN_MESSAGE = ("The process executing this run ended without finishing it (killed, or out of memory); "
                       "its warehouse pool slot was freed for the next run. Its steps are redone by the next run.")
 
@@ -40,15 +42,17 @@ def release_killed_runs(instance: dg.DagsterInstance) -> list[str]:
     released = []
     for path in sorted(_locks_dir(instance).iterdir()):
         try:
+            if path.suffix != LOCK_SUFFIX and time.time() - path.stat().st_mtime < UNLOCKED_GRACE_SECONDS:
+                continue
             descriptor = os.open(path, os.O_RDWR)
         except FileNotFoundError:
-            continue  # released by another process meanwhile
+            continue  # renamed by its process, or released by another one, meanwhile
         try:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue  # its process is still running the run
-            if path.suffix == LOCK_SUFFIX:  # else killed before it was locked: its run never started
+            if path.suffix == LOCK_SUFFIX:  # else its process died before the run started
                 run_id = path.stem
                 run = instance.get_run_by_id(run_id)
                 if run is not None and not run.is_finished:
