@@ -4,7 +4,6 @@ import hashlib
 import json
 
 import dagster as dg
-import duckdb
 
 from ingestion.landing import pending_files
 from orchestration.jobs import build_everything_job
@@ -19,7 +18,7 @@ def _processed_files(warehouse: WarehouseResource) -> dict[str, tuple[int, int]]
     serving = warehouse.settings.serving
     if not serving.exists():
         return {}
-    with duckdb.connect(str(serving), read_only=True) as con:
+    with warehouse.connect(read_only=True, database=str(serving)) as con:
         rows = con.execute("select _source_file, file_size, file_mtime_ns from raw.ingest_files").fetchall()
     return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
 

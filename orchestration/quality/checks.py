@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 import dagster as dg
-import duckdb
 
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from quality.catalog import read_catalog
@@ -90,7 +89,7 @@ def raw_quality_gates() -> dg.AssetChecksDefinition:
               warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate what the last loads brought into each raw table; quarantine failing rows."""
         selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
-        with duckdb.connect(warehouse.warehouse) as con:
+        with warehouse.connect() as con:
             ensure_gate_tables(con)
             catalog = read_catalog(con, selected)
             screened = {} if config.all_rows else screen_alike_tables(con, selected, catalog)
@@ -113,7 +112,7 @@ def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey]) -> dg.AssetCheck
     def gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate the recent window of each key mart right after dbt built it (read-only)."""
         selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
-        with duckdb.connect(warehouse.warehouse, read_only=True) as con:
+        with warehouse.connect(read_only=True) as con:
             catalog = read_catalog(con, selected)
             for suite_config in selected:
                 yield _gate(suite_config, partial(run_mart_gate, con, suite_config, catalog), context.log)
