@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from ecomops.settings import WarehousePaths, get_settings
+from ecomops.settings import PATH_FIELDS, WarehousePaths
 from serving.catalog import table_row_counts
 from serving.publish import ServingPublication, publish_serving_copy
 
@@ -40,14 +39,13 @@ class WarehouseResource(dg.ConfigurableResource):
     run_summary: str
 
     @classmethod
-    def from_settings(cls, settings: WarehousePaths | None = None) -> WarehouseResource:
-        paths = settings or get_settings()
-        return cls(**{field.name: str(getattr(paths, field.name)) for field in fields(WarehousePaths)})
+    def from_settings(cls, paths: WarehousePaths) -> WarehouseResource:
+        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS})
 
     @property
     def settings(self) -> WarehousePaths:
-        """This warehouse's paths, exactly those the resource was given."""
-        return WarehousePaths(**{field.name: Path(getattr(self, field.name)) for field in fields(WarehousePaths)})
+        """This warehouse's paths, exactly those the resource was given (secrets: the run's environment)."""
+        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS})
 
     def publish_serving_copy(self, unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
         """Publish this warehouse's serving copy (see `serving.publish.publish_serving_copy`)."""

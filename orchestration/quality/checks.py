@@ -12,6 +12,7 @@ from functools import partial
 
 import dagster as dg
 
+from ecomops.settings import Settings
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from quality.catalog import read_catalog
 from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
@@ -76,12 +77,13 @@ def _gate(config: SuiteConfig, run: Callable[[], GateResult], log) -> dg.AssetCh
     return check_result(config, result)
 
 
-def _configs(schema: str) -> dict[dg.AssetKey, SuiteConfig]:
-    return {dg.AssetKey(c.asset_path): c for c in suite_configs().values() if c.schema == schema}
+def _configs(schema: str, settings: Settings) -> dict[dg.AssetKey, SuiteConfig]:
+    suites = suite_configs(settings.mappings, settings.business_timezone)
+    return {dg.AssetKey(c.asset_path): c for c in suites.values() if c.schema == schema}
 
 
-def raw_quality_gates() -> dg.AssetChecksDefinition:
-    configs = _configs(RAW_SCHEMA)
+def raw_quality_gates(settings: Settings) -> dg.AssetChecksDefinition:
+    configs = _configs(RAW_SCHEMA, settings)
 
     @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
                           pool=WAREHOUSE_POOL, name="raw_quality_gates")
@@ -101,11 +103,11 @@ def raw_quality_gates() -> dg.AssetChecksDefinition:
     return gates
 
 
-def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey]) -> dg.AssetChecksDefinition:
+def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey], settings: Settings) -> dg.AssetChecksDefinition:
     """Gates of the given marts, as one step. Marts built by different steps get a gates step each:
     one step checking both would have to run after the second, while gating the first's downstream."""
     marts = set(marts)
-    configs = {key: config for key, config in _configs(MART_SCHEMA).items() if key in marts}
+    configs = {key: config for key, config in _configs(MART_SCHEMA, settings).items() if key in marts}
 
     @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
                           pool=WAREHOUSE_POOL, name=name)
