@@ -9,6 +9,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
+
+from ecomops.settings import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "demo_data")
@@ -128,3 +131,10 @@ def test_no_module_writes_the_environment(name):
     """Settings are built once and passed down: never through os.environ, whose writes every later reader sees."""
     writes = _environ_writes(MODULES[name].read_text(encoding="utf-8"))
     assert not writes, f"{name} writes the process environment: {writes}"
+
+
+def test_the_python_and_dbt_default_timezones_are_one_zone():
+    """The settings' business timezone (ingestion, gates, partitions) and dbt's own var for the SQL side:
+    dbt keeps its var so that it builds on its own (dbt CLI, unit tests), but both name one zone."""
+    dbt_project = yaml.safe_load((ROOT / "transform" / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert dbt_project["vars"]["default_timezone"] == DEFAULT_TIMEZONE

@@ -84,31 +84,18 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: TransformDbtResource, war
 @cache
 def transform_assets(settings: Settings) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
     """The dbt models as two steps: everything but the daily KPI models, and those by business day."""
+    step = {"manifest": transform_project.manifest_path, "project": transform_project,
+            "dagster_dbt_translator": TRANSLATOR, "pool": WAREHOUSE_POOL}
 
-    @dbt_assets(
-        manifest=transform_project.manifest_path,
-        project=transform_project,
-        name="transform_models",
-        exclude=DAILY_MODELS,
-        dagster_dbt_translator=TRANSLATOR,
-        pool=WAREHOUSE_POOL,
-    )
+    @dbt_assets(**step, name="transform_models", exclude=DAILY_MODELS)
     def transform_models(context: dg.AssetExecutionContext, dbt: TransformDbtResource, warehouse: WarehouseResource,
                          config: DbtBuildConfig) -> Iterator:
         """Staging, facts, dimensions and customer KPIs. Staging of orders, refunds and the bill, the facts and
         dim_customers are incremental (the rows whose inputs were loaded since the last run); the rest is rebuilt."""
         yield from _dbt_build(context, dbt, warehouse, config)
 
-    @dbt_assets(
-        manifest=transform_project.manifest_path,
-        project=transform_project,
-        name="daily_kpi_models",
-        select=DAILY_MODELS,
-        dagster_dbt_translator=TRANSLATOR,
-        partitions_def=business_days(settings),
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
-    )
+    @dbt_assets(**step, name="daily_kpi_models", select=DAILY_MODELS, partitions_def=business_days(settings),
+                backfill_policy=dg.BackfillPolicy.single_run())
     def daily_kpi_models(context: dg.AssetExecutionContext, dbt: TransformDbtResource, warehouse: WarehouseResource,
                          config: DbtBuildConfig) -> Iterator:
         """Daily KPI tables by business date: a run replaces its partitions' days and the lookback before them,
