@@ -4,8 +4,6 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-# First business day of the daily partitions: the demo data's first day. Set your history's first day.
-export ECOMOPS_FIRST_BUSINESS_DATE ?= 2026-10-01
 
 # dagster-dbt loads the dbt manifest at import: build it whenever the dbt project changes.
 MANIFEST := transform/target/manifest.json

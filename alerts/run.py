@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,6 @@ from alerts.config import AlertConfig
 from alerts.delivery import DeliveryReport, Endpoint, deliver
 from alerts.evaluate import evaluate_rules
 from alerts.store import read_alert_state, read_kpis, write_results
-from ecomops.settings import environment_value
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,18 @@ class AlertRun:
         return self.results[self.results["fired"].astype(bool)]
 
 
-def channel_endpoints(config: AlertConfig) -> tuple[list[Endpoint], list[str]]:
-    """Channels whose URL variable is set, with URL and secret; and the names of those without."""
+def channel_endpoints(config: AlertConfig, environ: Mapping[str, str]) -> tuple[list[Endpoint], list[str]]:
+    """Channels whose URL variable `environ` sets, with URL and secret; and the names of those without.
+
+    URLs and keys are secrets: read from the environment (or what a test gives), never from files or code.
+    """
     endpoints, unconfigured = [], []
     for channel in config.channels:
-        url = environment_value(channel.url_env)
+        url = environ.get(channel.url_env) or None
         if url is None:
             unconfigured.append(channel.name)
         else:
-            secret = environment_value(channel.secret_env) if channel.secret_env else None
+            secret = (environ.get(channel.secret_env) or None) if channel.secret_env else None
             endpoints.append(Endpoint(channel, url, secret))
     return endpoints, unconfigured
 
@@ -51,13 +54,16 @@ def _still_firing(recorded: pd.DataFrame, results: pd.DataFrame, config: AlertCo
 
 def run_alerts(warehouse: Path, working_dir: Path, config: AlertConfig, evaluation_id: str,
                start: dt.date | None = None, end: dt.date | None = None,
-               log: logging.Logger | None = None) -> AlertRun:
-    """Evaluate the rules on [start, end] (default: the recent dates), notify, and load results and attempts."""
+               log: logging.Logger | None = None, *, environ: Mapping[str, str]) -> AlertRun:
+    """Evaluate the rules on [start, end] (default: the recent dates), notify, and load results and attempts.
+
+    `environ` holds the channels' URLs and keys (see `channel_endpoints`).
+    """
     evaluated_at = dt.datetime.now(dt.UTC)
     kpis = read_kpis(warehouse, config.rules, start, end, config.evaluation.recent_dates)
     results = evaluate_rules(config.rules, kpis.frames, kpis.dates, evaluated_at)
     recorded, notifications = read_alert_state(warehouse)
-    endpoints, unconfigured = channel_endpoints(config)
+    endpoints, unconfigured = channel_endpoints(config, environ)
     report = DeliveryReport()
     if kpis.latest_date is not None:
         report = deliver(_still_firing(recorded, results, config), notifications, endpoints, config.delivery,

@@ -24,21 +24,19 @@ from daily_delivery import deliver, hold_back_day
 from demo_data import generate
 
 
-def _build(landing: Path, warehouse: Path) -> tuple[float, dict[str, float]]:
+def _build(landing: Path, warehouse: Path, first_day: dt.date) -> tuple[float, dict[str, float]]:
     """One in-process run of build_everything; wall seconds and seconds per step."""
-    os.environ.update({
-        "ECOMOPS_LANDING": str(landing.resolve()),
-        "ECOMOPS_WAREHOUSE": str(warehouse.resolve()),
-        "ECOMOPS_SERVING": str(warehouse.with_name(warehouse.stem + "_serving.duckdb").resolve()),
-        "ECOMOPS_QUARANTINE": str(warehouse.with_name("quarantine").resolve()),
-    })
     import dagster as dg
 
+    from ecomops.settings import get_settings
     from orchestration.run import build_everything_in_process
 
+    # The daily partitions start with the data.
+    settings = get_settings({**os.environ, "ECOMOPS_FIRST_BUSINESS_DATE": first_day.isoformat()},
+                            landing=landing.resolve(), warehouse=warehouse.resolve())
     with dg.DagsterInstance.ephemeral() as instance:
         started = time.perf_counter()
-        result = build_everything_in_process(instance, log_level="ERROR")
+        result = build_everything_in_process(settings, instance, log_level="ERROR")
         wall = time.perf_counter() - started
         assert result.success, f"run {result.run_id} failed"
         bounds: dict[str, list[float]] = defaultdict(list)
@@ -61,17 +59,16 @@ def main() -> None:
     # Same seed, one more day: the first days' files are the same bytes, the last day's are new.
     # The new day is yesterday: the quality gates reject business dates in the future.
     start = dt.date.today() - dt.timedelta(days=args.days + 1)
-    os.environ["ECOMOPS_FIRST_BUSINESS_DATE"] = start.isoformat()  # the daily partitions start with the data
     complete = out / "complete"
     generate(complete, shops=args.shops, days=args.days + 1, start=start)
     new_day = start + dt.timedelta(days=args.days)
     history = out / "history"
     new_files = hold_back_day(complete, history, new_day)
 
-    _build(history, out / "incremental.duckdb")
+    _build(history, out / "incremental.duckdb", start)
     deliver(complete, history, new_files)
-    incremental_s, incremental_steps = _build(history, out / "incremental.duckdb")
-    full_s, full_steps = _build(complete, out / "full.duckdb")
+    incremental_s, incremental_steps = _build(history, out / "incremental.duckdb", start)
+    full_s, full_steps = _build(complete, out / "full.duckdb", start)
 
     print(f"history: {args.shops} shops x {args.days} days, then {len(new_files)} files of day {new_day:%Y%m%d}")
     print(f"{'step':<28}{'one new day':>12}{'full rebuild':>14}")

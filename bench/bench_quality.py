@@ -30,14 +30,12 @@ STEPS = {LOAD: ["landing_files"], RAW_GATES: ["raw_quality_gates"],
          DBT: ["transform_models", "daily_kpi_models"], MART_GATES: ["mart_quality_gates", "kpi_quality_gates"]}
 
 
-def _run_build_everything() -> dict:
+def _run_build_everything(settings, instance) -> dict:
     """One in-process run; seconds per step and rows validated per gate step."""
-    from dagster import DagsterInstance
-
     from orchestration.quality.checks import GATE_CHECK
     from orchestration.run import build_everything_in_process
 
-    result = build_everything_in_process(DagsterInstance.get(), log_level="ERROR")
+    result = build_everything_in_process(settings, instance, log_level="ERROR")
     step_seconds = {e.step_key: e.event_specific_data.duration_ms / 1000 for e in result.all_events if e.is_step_success}
     seconds = {phase: sum(step_seconds.get(step, 0) for step in steps) for phase, steps in STEPS.items()}
     rows = {RAW_GATES: 0, MART_GATES: 0}
@@ -76,15 +74,20 @@ def main() -> None:
     print(f"generated in {time.perf_counter() - started:.0f}s: {summary}".splitlines()[0])
     last_day_files = hold_back_day(generated, landing, summary.start + timedelta(days=args.days - 1))
 
-    os.environ["ECOMOPS_FIRST_BUSINESS_DATE"] = summary.start.isoformat()  # the daily partitions start with the data
-    for name, value in {"ECOMOPS_LANDING": landing, "ECOMOPS_WAREHOUSE": args.out / "warehouse.duckdb",
-                        "ECOMOPS_QUARANTINE": args.out / "quarantine", "ECOMOPS_SERVING": args.out / "serving.duckdb",
-                        "DAGSTER_HOME": args.out / "dagster_home"}.items():
-        os.environ[name] = str(value.resolve())
-    (args.out / "dagster_home").mkdir(parents=True)
-    _report(f"first run: {args.shops} shops x {args.days - 1} days of history", _run_build_everything())
-    deliver(generated, landing, last_day_files)
-    _report(f"daily run: day {args.days} only ({len(last_day_files)} files)", _run_build_everything())
+    from dagster import DagsterInstance
+
+    from ecomops.settings import get_settings
+
+    # The daily partitions start with the data; every file of the run lies below --out.
+    settings = get_settings({**os.environ, "ECOMOPS_FIRST_BUSINESS_DATE": summary.start.isoformat()},
+                            landing=landing.resolve(), warehouse=(args.out / "warehouse.duckdb").resolve())
+    home = args.out / "dagster_home"
+    home.mkdir(parents=True)
+    with DagsterInstance.from_config(str(home.resolve())) as instance:
+        _report(f"first run: {args.shops} shops x {args.days - 1} days of history",
+                _run_build_everything(settings, instance))
+        deliver(generated, landing, last_day_files)
+        _report(f"daily run: day {args.days} only ({len(last_day_files)} files)", _run_build_everything(settings, instance))
 
 
 if __name__ == "__main__":

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
-from ecomops.settings import dagster_home, get_settings
+from ecomops.settings import Settings, dagster_home, get_settings
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -31,15 +30,21 @@ def _dagster_instance():
     return DagsterInstance.ephemeral()
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment's settings, with the paths the arguments give: what the definitions are built from."""
+    return get_settings(landing=args.landing and Path(args.landing).resolve(),
+                        warehouse=args.warehouse and Path(args.warehouse).resolve())
+
+
 def _run(args: argparse.Namespace) -> int:
-    _use_paths(args)
     from ecomops.report import print_run_summary
     from orchestration.run import build_everything_in_process
 
+    settings = _settings(args)
     with _dagster_instance() as instance:
-        result = build_everything_in_process(instance)
+        result = build_everything_in_process(settings, instance)
     failed = [event.step_key for event in result.all_events if event.is_step_failure]
-    print_run_summary(get_settings(), failed_steps=failed)
+    print_run_summary(settings, failed_steps=failed)
     if not result.success:
         print(f"run {result.run_id} FAILED in: {', '.join(failed) or 'run setup'}", file=sys.stderr)
         for check in _failed_blocking_checks(result):
@@ -61,21 +66,12 @@ def _failed_blocking_checks(result) -> list:
             if not e.passed and e.blocking and e.severity == AssetCheckSeverity.ERROR]
 
 
-def _use_paths(args: argparse.Namespace) -> None:
-    """Paths are fixed before the definitions load, so the run uses exactly what the UI would."""
-    if args.landing:
-        os.environ["ECOMOPS_LANDING"] = str(Path(args.landing).resolve())
-    if args.warehouse:
-        os.environ["ECOMOPS_WAREHOUSE"] = str(Path(args.warehouse).resolve())
-
-
 def _check(args: argparse.Namespace) -> int:
-    _use_paths(args)
-    from orchestration.definitions import defs
+    from orchestration.definitions import build_definitions
     from orchestration.lib.in_process import execute_job_in_process
     from orchestration.quality.definitions import QUALITY_GATES, selected_gates
 
-    job = defs().resolve_job_def(QUALITY_GATES)
+    job = build_definitions(_settings(args)).resolve_job_def(QUALITY_GATES)
     checks = selected_gates(job, args.select)
     if not checks:
         print(f"no quality gate matches {' '.join(args.select)}", file=sys.stderr)

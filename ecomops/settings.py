@@ -1,5 +1,7 @@
-"""The one place that decides where things are: environment variables, else defaults.
+"""The one place that decides where things are and how runs are scheduled: environment variables, else defaults.
 
+Built once, by the CLI (its arguments over the environment) or by the Dagster code location (the
+environment), and passed down: nothing below reads the environment for settings, nothing writes it.
 Inputs (landing folder, warehouse, mappings) default below the working directory. Everything a run
 derives from a warehouse lives beside it, named after it, so two warehouses in one folder never share
 a file; each path keeps its own environment override.
@@ -10,7 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -33,6 +35,12 @@ DERIVED_PATHS = {
 }
 # Before salts had one file per warehouse, every warehouse of a folder shared this one.
 SHARED_SALT_FILE = ".buyer_salt"
+DEFAULT_DAILY_CRON = "30 6 * * *"
+# Business days of shops whose shops.yaml entry names no timezone (dbt has its own: var default_timezone).
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+# The daily partitions' first day: the demo data's first day (demo_data starts there), so `make demo` needs
+# no setting. Set ECOMOPS_FIRST_BUSINESS_DATE to your history's first day.
+DEFAULT_FIRST_BUSINESS_DATE = "2026-10-01"
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,13 @@ class WarehousePaths:
     dlt_working_dir: Path
     buyer_salt_file: Path
     run_summary: Path
+    # Where secrets are read (the buyer salt, alert channel URLs and keys): the environment, or what a test gives.
+    # Never shown (repr) nor compared: two settings of the same paths are the same settings.
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False, compare=False)
+
+    def secret(self, name: str) -> str | None:
+        """A value the configuration names by variable (alert channel URLs and keys): never in files or code."""
+        return self.environ.get(name) or None
 
     def buyer_salt(self) -> str:
         """The salt of buyer hashes: $ECOMOPS_BUYER_SALT, else the warehouse's salt file, created once.
@@ -54,8 +69,8 @@ class WarehousePaths:
         Never in code or git. Keep it: a new salt changes every buyer hash in the marts. A warehouse
         first salted when its folder's warehouses shared one file keeps that salt, and so its hashes.
         """
-        if os.environ.get(BUYER_SALT_ENV):
-            return os.environ[BUYER_SALT_ENV]
+        if self.secret(BUYER_SALT_ENV):
+            return self.secret(BUYER_SALT_ENV)
         path = self.buyer_salt_file
         if not path.exists():
             shared = self.warehouse.parent / SHARED_SALT_FILE
@@ -68,11 +83,15 @@ class WarehousePaths:
         return path.read_text(encoding="utf-8").strip()
 
 
+# The fields of WarehousePaths that are paths (not the secrets' mapping).
+PATH_FIELDS = tuple(f.name for f in fields(WarehousePaths) if f.name != "environ")
+
+
 @dataclass(frozen=True)
 class Settings(WarehousePaths):
-    daily_cron: str = "30 6 * * *"
-    business_timezone: str = "Asia/Shanghai"
-    first_business_date: str = "2025-01-01"
+    daily_cron: str = DEFAULT_DAILY_CRON
+    business_timezone: str = DEFAULT_TIMEZONE
+    first_business_date: str = DEFAULT_FIRST_BUSINESS_DATE
     alert_rules: Path = PACKAGED_ALERT_RULES
 
 
@@ -86,18 +105,24 @@ def warehouse_paths(warehouse: Path, landing: Path, mappings: Path = PACKAGED_MA
     return WarehousePaths(landing=landing, mappings=mappings, warehouse=warehouse, **derived)
 
 
-def get_settings(environ: Mapping[str, str] = os.environ) -> Settings:
-    paths = warehouse_paths(
-        warehouse=Path(environ.get("ECOMOPS_WAREHOUSE") or DEFAULT_WAREHOUSE),
-        landing=Path(environ.get("ECOMOPS_LANDING") or DEFAULT_LANDING),
+def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None = None,
+                 warehouse: Path | None = None) -> Settings:
+    """Settings from `environ`; `landing` and `warehouse` (the CLI's arguments) win over its variables.
+
+    The warehouse's derived paths follow the warehouse given, unless their own variables name them.
+    """
+    located = warehouse_paths(
+        warehouse=Path(warehouse or environ.get("ECOMOPS_WAREHOUSE") or DEFAULT_WAREHOUSE),
+        landing=Path(landing or environ.get("ECOMOPS_LANDING") or DEFAULT_LANDING),
         mappings=Path(environ.get("ECOMOPS_MAPPINGS") or PACKAGED_MAPPINGS),
         overrides=environ,
     )
     return Settings(
-        **{field.name: getattr(paths, field.name) for field in fields(WarehousePaths)},
-        daily_cron=environ.get("ECOMOPS_DAILY_CRON", "30 6 * * *"),
-        first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE", "2025-01-01"),
-        alert_rules=Path(environ.get("ECOMOPS_ALERT_RULES", PACKAGED_ALERT_RULES)),
+        **{name: getattr(located, name) for name in PATH_FIELDS},
+        environ=environ,
+        daily_cron=environ.get("ECOMOPS_DAILY_CRON") or DEFAULT_DAILY_CRON,
+        first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE") or DEFAULT_FIRST_BUSINESS_DATE,
+        alert_rules=Path(environ.get("ECOMOPS_ALERT_RULES") or PACKAGED_ALERT_RULES),
     )
 
 
@@ -112,8 +137,3 @@ def dagster_home(environ: Mapping[str, str] = os.environ, working_dir: Path | No
     dotenv = (working_dir or Path.cwd()) / ".env"
     home = dotenv_values(dotenv).get("DAGSTER_HOME") if dotenv.is_file() else None
     return Path(home) if home else None
-
-
-def environment_value(name: str) -> str | None:
-    """A value the configuration names by variable (alert channel URLs and secrets): never in files or code."""
-    return os.environ.get(name) or None

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import yaml
 
+from ecomops.settings import DEFAULT_TIMEZONE
 from ingestion.files import SUPPORTED_SUFFIXES
 from ingestion.mapping import ERP, ExportMapping
 from ingestion.rejection import stops_the_step
 
 SHOPS_FILE = "shops.yaml"
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Files other programs leave while they work (name pattern -> why the file is not an export).
 TEMPORARY_FILES = {
     "~$*": "an Office lock file (the workbook is open in Excel): close Excel; the workbook itself is loaded",
@@ -44,7 +44,7 @@ class Shop:
     currency: str = "CNY"
 
 
-def load_shops(landing: Path, platforms: tuple[str, ...]) -> dict[str, Shop]:
+def load_shops(landing: Path, platforms: tuple[str, ...], default_timezone: str = DEFAULT_TIMEZONE) -> dict[str, Shop]:
     path = landing / SHOPS_FILE
     if not path.exists():
         raise RegistryError(f"{path}: the landing folder has no {SHOPS_FILE} listing the seller's shops")
@@ -64,7 +64,7 @@ def load_shops(landing: Path, platforms: tuple[str, ...]) -> dict[str, Shop]:
             shop_code=str(entry["shop_code"]),
             platform=str(entry["platform"]),
             shop_name=str(entry["shop_name"]),
-            timezone=str(entry.get("timezone") or DEFAULT_TIMEZONE),
+            timezone=str(entry.get("timezone") or default_timezone),
             currency=str(entry.get("currency") or "CNY"),
         )
         if shop.platform not in platforms:
@@ -97,6 +97,7 @@ class LandingScan:
     shops: dict[str, Shop]
     by_table: dict[str, list[LandingFile]] = field(default_factory=dict)
     misplaced: list[LandingFile] = field(default_factory=list)
+    default_timezone: str = DEFAULT_TIMEZONE  # of files no shop's timezone applies to (ERP files)
 
     def files_for(self, table: str) -> list[LandingFile]:
         return self.by_table.get(table, [])
@@ -116,8 +117,9 @@ def _known_problem(path: Path, platform: str, shop_code: str | None, shops: dict
     return None
 
 
-def scan_landing(landing: Path, mappings: dict[str, ExportMapping], platforms: tuple[str, ...]) -> LandingScan:
-    shops = load_shops(landing, platforms)
+def scan_landing(landing: Path, mappings: dict[str, ExportMapping], platforms: tuple[str, ...],
+                 default_timezone: str = DEFAULT_TIMEZONE) -> LandingScan:
+    shops = load_shops(landing, platforms, default_timezone)
     by_table: dict[str, list[LandingFile]] = defaultdict(list)
     misplaced: list[LandingFile] = []
     for path in sorted(p for p in landing.rglob("*") if p.is_file()):
@@ -142,7 +144,7 @@ def scan_landing(landing: Path, mappings: dict[str, ExportMapping], platforms: t
         by_table[table].append(LandingFile(path, relative.as_posix(), table, None if platform == ERP else platform, shop_code, problem))
     for files in by_table.values():  # first delivered first: an earlier copy wins over a re-delivery
         files.sort(key=lambda f: (_mtime_or_zero(f.path), f.relative_path))
-    return LandingScan(landing, shops, dict(by_table), misplaced)
+    return LandingScan(landing, shops, dict(by_table), misplaced, default_timezone)
 
 
 def _mtime_or_zero(path: Path) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ecomops.settings import DEFAULT_TIMEZONE
 from ingestion.convert import ARROW_TYPES, CONVERTERS, clean_text, first_bad_value, to_timestamp, unreadable_hint
 from ingestion.files import RawSheet, read_export
 from ingestion.mapping import ColumnMapping, ExportMapping, header_stem, header_unit
@@ -38,7 +39,7 @@ class FileContext:
     mtime_ns: int
     platform: str | None = None  # None for ERP files
     shop_code: str | None = None
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
 
 
 def _match_headers(sheet: RawSheet, mapping: ExportMapping, file: str) -> dict[str, tuple[int, str]]:

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract.resource import DltResource
 
+from ecomops.settings import DEFAULT_TIMEZONE
 from ingestion.rejection import RejectedFile, within_file_boundary
 from ingestion.landing import SHOPS_FILE, LandingFile, LandingScan, file_sha256, quarantine, scan_landing
 from ingestion.mapping import PACKAGED_MAPPINGS, ExportMapping, load_mappings
@@ -227,7 +228,7 @@ def _process(file: LandingFile, previous: dict | None, mapping: ExportMapping, s
         shop = scan.shops.get(file.shop_code) if file.shop_code else None
         context = FileContext(path=file.path, relative_path=file.relative_path, file_hash=file_hash, mtime_ns=stat[1],
                               platform=file.platform, shop_code=file.shop_code,
-                              timezone=shop.timezone if shop else "Asia/Shanghai")
+                              timezone=shop.timezone if shop else scan.default_timezone)
         table = parse_export(context, mapping)
         return FileOutcome(_ledger_row(file, "loaded", stat, rows=table.num_rows, file_hash=file_hash,
                                        fingerprint=mapping.fingerprint,
@@ -270,8 +271,8 @@ def _shops_resource(scan: Callable[[], LandingScan], quarantine_dir: Path, repor
 
 
 @dlt.source(name="landing", max_table_nesting=0)
-def landing_source(landing: str = "data/landing", quarantine_dir: str = "data/quarantine",
-                   mappings_dir: str = str(PACKAGED_MAPPINGS), report: IngestReport | None = None):
+def landing_source(landing: str, quarantine_dir: str, mappings_dir: str = str(PACKAGED_MAPPINGS),
+                   default_timezone: str = DEFAULT_TIMEZONE, report: IngestReport | None = None):
     """Every raw table of a landing folder. The folder is scanned once, when the run starts extracting."""
     landing_path, quarantine_path = Path(landing), Path(quarantine_dir)
     report = report if report is not None else IngestReport()
@@ -279,7 +280,7 @@ def landing_source(landing: str = "data/landing", quarantine_dir: str = "data/qu
 
     @cache
     def scan() -> LandingScan:
-        return scan_landing(landing_path, mappings.by_table, mappings.platforms)
+        return scan_landing(landing_path, mappings.by_table, mappings.platforms, default_timezone)
 
     @cache
     def tracked_by_file() -> dict[str, dict]:

@@ -61,8 +61,9 @@ def _label(kind: str, kwargs: dict) -> str:
 
 
 def merge(result: GateResult, validation: list[ExpectationValidationResult], index_columns: list[str],
-          sample_rows: int) -> list[tuple[dict, str]]:
-    """Add one chunk's results to `result`, values and sample rows masked; its failing rows, each with why it failed.
+          sample_rows: int, personal: frozenset[str]) -> list[tuple[dict, str]]:
+    """Add one chunk's results to `result`, values and sample rows of `personal` columns masked; its failing rows,
+    each with why it failed.
 
     A failing row comes back as GE identifies it (`index_columns`, plain): the raw gate quarantines by it.
     """
@@ -78,11 +79,12 @@ def merge(result: GateResult, validation: list[ExpectationValidationResult], ind
         outcome.unexpected_count += stats.get("unexpected_count", 0) or 0
         subject = set(_subject(expectation.kwargs))
         for value in stats.get("unexpected_list", []):
-            value = masked_value(value, subject)
+            value = masked_value(value, subject, personal)
             if value in outcome.unexpected_values or len(outcome.unexpected_values) < MAX_DISTINCT_VALUES:
                 outcome.unexpected_values[value] += 1
         for row in stats.get("unexpected_index_list", []):
             failing.append((row, f"{label} [{severity}]"))
             if len(outcome.sample_rows) < sample_rows:
-                outcome.sample_rows.append(masked_row({c: row.get(c) for c in [*index_columns, *row] if c in row}))
+                outcome.sample_rows.append(masked_row({c: row.get(c) for c in [*index_columns, *row] if c in row},
+                                                      personal))
     return failing

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from ecomops.settings import get_settings
+from ecomops.settings import DEFAULT_TIMEZONE, PACKAGED_MAPPINGS
 from ingestion.mapping import load_mappings
 
 SUITES_FILE = Path(__file__).with_name("suites.yaml")
@@ -33,6 +33,7 @@ class VolumeRule:
     min_history_days: int
     min_ratio: float
     severity: str
+    timezone: str  # business days of shops without a timezone of their own
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class SuiteConfig:
     volume: VolumeRule | None = None
     date_column: str | None = None  # marts: the column the validated window is cut on
     window_days: int | None = None
+    personal_columns: frozenset[str] = frozenset()  # masked in check results (see `personal_data_columns`)
 
     @property
     def name(self) -> str:
@@ -76,7 +78,6 @@ class GateSettings:
 
     chunk_rows: int  # rows per DataFrame validated at once (whole files per chunk)
     sample_rows: int  # failing rows shown per expectation in a check result
-    default_timezone: str  # business days of shops without a timezone of their own
 
 
 @cache
@@ -89,23 +90,15 @@ def gate_settings() -> GateSettings:
     return GateSettings(**_suites_file()["settings"])
 
 
-def personal_data_columns() -> frozenset[str]:
-    """Columns masked in check results: kinds.yaml's personal columns, `_extra`, and derived columns computed from them."""
-    return _personal_data_columns(get_settings().mappings)
-
-
 @cache
-def _personal_data_columns(mappings: Path) -> frozenset[str]:
+def personal_data_columns(mappings: Path = PACKAGED_MAPPINGS) -> frozenset[str]:
+    """Columns masked in check results: kinds.yaml's personal columns, `_extra`, and derived columns computed from them."""
     personal = {*load_mappings(mappings).personal_columns, EXTRA_COLUMN}
     spec = _suites_file()
     derived = {name: sql for group in ("platform_kinds", "raw_tables", "marts") for suite in spec[group].values()
                for name, sql in suite.get("derived", {}).items()}
     mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(personal))) + r")\b")
     return frozenset(personal | {name for name, sql in derived.items() if mentions.search(sql)})
-
-
-def _platforms() -> tuple[str, ...]:
-    return load_mappings(get_settings().mappings).platforms
 
 
 @cache
@@ -115,17 +108,17 @@ def _seed_values(seed: str, column: str, platform: str | None) -> tuple[str, ...
     return tuple(sorted({r[column] for r in rows if platform is None or r.get("platform", platform) == platform}))
 
 
-def _value_set(spec: object, platform: str | None) -> list:
+def _value_set(spec: object, platform: str | None, platforms: tuple[str, ...]) -> list:
     if isinstance(spec, list):
         return spec
     if spec.get("seed"):
         return list(_seed_values(spec["seed"], spec["column"], platform))
     if spec.get("platforms"):
-        return list(_platforms())
+        return list(platforms)
     raise ValueError(f"unknown value_set {spec!r} in {SUITES_FILE}")
 
 
-def _expand(entries: list[dict], platform: str | None) -> tuple:
+def _expand(entries: list[dict], platform: str | None, platforms: tuple[str, ...]) -> tuple:
     """`{type: kwargs, severity}` entries to (type, kwargs, severity), one per column of a column list."""
     expanded = []
     for entry in entries:
@@ -134,7 +127,7 @@ def _expand(entries: list[dict], platform: str | None) -> tuple:
         ((kind, kwargs),) = entry.items()
         kwargs = dict(kwargs)
         if "value_set" in kwargs:
-            kwargs["value_set"] = _value_set(kwargs["value_set"], platform)
+            kwargs["value_set"] = _value_set(kwargs["value_set"], platform, platforms)
         columns = kwargs.pop("column") if isinstance(kwargs.get("column"), list) else [kwargs.pop("column", None)]
         for column in columns:
             args = {**kwargs, **({"column": column} if column else {})}
@@ -143,7 +136,7 @@ def _expand(entries: list[dict], platform: str | None) -> tuple:
     return tuple(expanded)
 
 
-def _suite(schema: str, table: str, platform: str | None, raw: dict) -> SuiteConfig:
+def _suite(schema: str, table: str, platform: str | None, raw: dict, mappings: Path, default_timezone: str) -> SuiteConfig:
     fill = (lambda sql: sql.replace("{platform}", platform)) if platform else (lambda sql: sql)
     volume = raw.get("volume")
     return SuiteConfig(
@@ -152,27 +145,30 @@ def _suite(schema: str, table: str, platform: str | None, raw: dict) -> SuiteCon
         platform=platform,
         identity=tuple(raw.get("identity", ())),
         derived=tuple((name, fill(sql)) for name, sql in raw.get("derived", {}).items()),
-        expectations=_expand(raw["expectations"], platform),
+        expectations=_expand(raw["expectations"], platform, load_mappings(mappings).platforms),
         volume=VolumeRule(
             date_column=volume["date_column"], measure=volume["measure"], scope=volume.get("scope"),
             trailing_days=volume["trailing_days"], min_history_days=volume["min_history_days"],
-            min_ratio=volume["min_ratio"], severity=volume.get("severity", "critical"),
+            min_ratio=volume["min_ratio"], severity=volume.get("severity", "critical"), timezone=default_timezone,
         ) if volume else None,
         date_column=raw.get("date_column"),
         window_days=raw.get("window_days"),
+        personal_columns=personal_data_columns(mappings),
     )
 
 
 @cache
-def suite_configs() -> dict[str, SuiteConfig]:
-    """Every suite by name (`raw.taobao_orders`, `marts.fct_orders`): platform kinds expand to every platform."""
+def suite_configs(mappings: Path = PACKAGED_MAPPINGS, default_timezone: str = DEFAULT_TIMEZONE) -> dict[str, SuiteConfig]:
+    """Every suite by name (`raw.taobao_orders`, `marts.fct_orders`): platform kinds expand to every platform
+    of `mappings`; `default_timezone` (the settings') cuts business days of shops without their own."""
     spec = _suites_file()
     suites: dict[str, SuiteConfig] = {}
+    context = {"mappings": mappings, "default_timezone": default_timezone}
     for kind, raw in spec["platform_kinds"].items():
-        for platform in _platforms():
-            suites[f"{RAW_SCHEMA}.{platform}_{kind}"] = _suite(RAW_SCHEMA, f"{platform}_{kind}", platform, raw)
+        for platform in load_mappings(mappings).platforms:
+            suites[f"{RAW_SCHEMA}.{platform}_{kind}"] = _suite(RAW_SCHEMA, f"{platform}_{kind}", platform, raw, **context)
     for table, raw in spec["raw_tables"].items():
-        suites[f"{RAW_SCHEMA}.{table}"] = _suite(RAW_SCHEMA, table, None, raw)
+        suites[f"{RAW_SCHEMA}.{table}"] = _suite(RAW_SCHEMA, table, None, raw, **context)
     for table, raw in spec["marts"].items():
-        suites[f"{MART_SCHEMA}.{table}"] = _suite(MART_SCHEMA, table, None, raw)
+        suites[f"{MART_SCHEMA}.{table}"] = _suite(MART_SCHEMA, table, None, raw, **context)
     return suites

@@ -23,10 +23,10 @@ def run_mart_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: 
         return result
     selected = rows_to_validate(config, columns, load_ids=None)
     options = gate_settings()
-    suite = expectation_suite(config.name)
+    suite = expectation_suite(config)
     for chunk in read_chunks(con, selected.sql, options.chunk_rows, split_on_file=False):
         result.rows += chunk.num_rows
         merge(result, validate(chunk.to_pandas(), suite, selected.index_columns), selected.index_columns,
-              options.sample_rows)
+              options.sample_rows, config.personal_columns)
     result.seconds = time.perf_counter() - started
     return result

@@ -31,15 +31,18 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def masked_row(row: Mapping[str, object]) -> dict:
-    """A failing row as a check result shows it: personal values masked, numpy scalars made plain."""
-    personal = personal_data_columns()
+def masked_row(row: Mapping[str, object], personal: frozenset[str] | None = None) -> dict:
+    """A failing row as a check result shows it: personal values masked, numpy scalars made plain.
+
+    `personal`: the gate's personal columns (`SuiteConfig.personal_columns`); by default the packaged mappings'.
+    """
+    personal = personal_data_columns() if personal is None else personal
     return {k: mask(v) if k in personal and v is not None else _plain(v) for k, v in row.items()}
 
 
-def masked_value(value: object, columns: set[str]) -> str:
+def masked_value(value: object, columns: set[str], personal: frozenset[str]) -> str:
     """An observed value of an expectation on `columns`: masked if any of them holds personal data."""
-    return mask(value) if value is not None and columns & personal_data_columns() else str(value)
+    return mask(value) if value is not None and columns & personal else str(value)
 
 
 def _published(column: str, personal: PersonalColumn, columns: Sequence[str], table: str) -> str | None:

@@ -45,7 +45,7 @@ def run_raw_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: C
         result.seconds = time.perf_counter() - started
         return result
     options = gate_settings()
-    suite = expectation_suite(config.name)
+    suite = expectation_suite(config)
     failed_rows: dict[tuple, list[str]] = defaultdict(list)
     files: set[str] = set()
     load_ids: set[str] = set()
@@ -55,7 +55,8 @@ def run_raw_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: C
         files.update(pc.unique(chunk.column("_source_file")).to_pylist())
         load_ids.update(pc.unique(chunk.column("_dlt_load_id")).to_pylist())
         validation = screened.results if screened else validate(chunk.to_pandas(), suite, selected.index_columns)
-        for row, reason in merge(result, validation, selected.index_columns, options.sample_rows):
+        for row, reason in merge(result, validation, selected.index_columns, options.sample_rows,
+                                 config.personal_columns):
             failed_rows[tuple(row[k] for k in selected.key)].append(reason)
     result.files, result.load_ids = len(files), sorted(load_ids)
     if result.rows:

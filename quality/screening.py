@@ -71,7 +71,7 @@ def screen_alike_tables(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfi
             if len(batch) < 2:
                 continue
             frame = pd.concat([f for _, _, f in batch], ignore_index=True)
-            parts = validate_parts(frame, expectation_suite(batch[0][0].name), [r.num_rows for _, r, _ in batch])
+            parts = validate_parts(frame, expectation_suite(batch[0][0]), [r.num_rows for _, r, _ in batch])
             for (config, rows, _), results in zip(batch, parts or []):
                 screened[config.table] = Screened(rows=rows, results=results)
     return screened

@@ -18,7 +18,7 @@ from great_expectations.expectations.expectation import (
 )
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from quality.config import VolumeRule, suite_configs
+from quality.config import SuiteConfig, VolumeRule
 
 VOLUME_RATIO_COLUMN = "ratio_to_trailing_median"
 ROW_EXPECTATIONS = (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)
@@ -41,10 +41,9 @@ def _expectation(kind: str, kwargs: tuple, severity: str):
 
 
 @cache
-def expectation_suite(name: str) -> ExpectationSuite:
+def expectation_suite(config: SuiteConfig) -> ExpectationSuite:
     """The suite of one table (`raw.taobao_orders`, `marts.fct_orders`)."""
-    config = suite_configs()[name]
-    return ExpectationSuite(name=name, expectations=[_expectation(*e) for e in config.expectations])
+    return ExpectationSuite(name=config.name, expectations=[_expectation(*e) for e in config.expectations])
 
 
 @cache

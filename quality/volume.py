@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from quality.catalog import sql_list
-from quality.config import RAW_SCHEMA, SuiteConfig, gate_settings
+from quality.config import RAW_SCHEMA, SuiteConfig
 from quality.results import ExpectationOutcome, GateResult
 from quality.suites import VOLUME_RATIO_COLUMN, validate, volume_suite
 
@@ -18,7 +18,7 @@ def _volume_frame(con: duckdb.DuckDBPyConnection, config: SuiteConfig, load_ids:
     the table's history several times slower.
     """
     rule = config.volume
-    tz = gate_settings().default_timezone
+    tz = rule.timezone
     has_shops = rule.scope == "shop_code"
     day = (f"cast(timezone(coalesce(s.timezone, '{tz}'), t.{rule.date_column}) as date)"
            if has_shops else f"cast(t.{rule.date_column} as date)")

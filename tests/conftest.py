@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,14 +11,11 @@ import duckdb
 import pytest
 import xlsxwriter
 
-# Daily partitions start with the test data (the demo generator's first day), before any definitions import:
-# a first load builds every partition, and each one is a materialization event per daily asset.
-os.environ.setdefault("ECOMOPS_FIRST_BUSINESS_DATE", "2026-10-01")
-
-from ecomops.settings import DERIVED_PATHS  # noqa: E402
-from ingestion import load_landing  # noqa: E402
-from ingestion.mapping import PACKAGED_MAPPINGS  # noqa: E402
-from ingestion.source import IngestReport  # noqa: E402
+# Daily partitions start with the test data: the default ECOMOPS_FIRST_BUSINESS_DATE is the demo generator's first day.
+from ecomops.settings import DERIVED_PATHS
+from ingestion import load_landing
+from ingestion.mapping import PACKAGED_MAPPINGS
+from ingestion.source import IngestReport
 
 SHOPS_YAML = """\
 shops:
@@ -90,7 +86,7 @@ class Landing:
 
 @pytest.fixture
 def isolated_env(monkeypatch, tmp_path):
-    """The CLI sets paths in the environment; keep that inside the test, every path variable in tmp_path."""
+    """Every path variable in tmp_path, for the settings a test builds from the environment."""
     derived = [variable for variable, _ in DERIVED_PATHS.values()]
     for name in ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE", *derived):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))

@@ -31,7 +31,7 @@ from demo_data.catalog import build_catalog, build_shops, date_of, day_number
 from demo_data.generator import DEFAULT_START, _incident_day
 from ecomops.cli import main
 from ecomops.settings import PACKAGED_ALERT_RULES, get_settings
-from orchestration.alerts.assets import KPI_ASSETS, kpi_alerts
+from orchestration.alerts.assets import KPI_ASSETS, kpi_alerts_asset
 from orchestration.lib.partitions import range_tags
 from orchestration.alerts.resources import AlertRulesResource
 from orchestration.definitions import defs
@@ -241,7 +241,7 @@ def test_packaged_rules_load_with_the_dictionary_defaults(monkeypatch, tmp_path)
     custom.write_text(yaml.safe_dump({**packaged_document(), "rules": [rule_document(
         condition={"type": "threshold", "below": 1})]}), encoding="utf-8")
     monkeypatch.setenv("ECOMOPS_ALERT_RULES", str(custom))
-    assert [r.id for r in AlertRulesResource.from_settings().load().rules] == ["paid_amount_drop"]
+    assert [r.id for r in AlertRulesResource.from_settings(get_settings()).load().rules] == ["paid_amount_drop"]
     bad = copy.deepcopy(packaged_document())
     bad["channels"].append({"name": "wecom", "type": "wecom", "url_env": "X"})
     with pytest.raises(ValidationError, match="duplicate channel name: wecom"):
@@ -458,8 +458,9 @@ def small_warehouse(tmp_path, monkeypatch, robots):
 def materialize_alerts(first_day: str = "2026-11-09", last_day: str = "2026-11-15") -> dict:
     """One run of the alerts asset over a range of its daily partitions (a single-run backfill)."""
     result = dg.materialize(
-        [kpi_alerts],
-        resources={"warehouse": WarehouseResource.from_settings(), "alert_rules": AlertRulesResource.from_settings()},
+        [kpi_alerts_asset(get_settings())],
+        resources={"warehouse": WarehouseResource.from_settings(get_settings()),
+                   "alert_rules": AlertRulesResource.from_settings(get_settings())},
         tags=range_tags(first_day, last_day),
         instance=dg.DagsterInstance.ephemeral(),
     )
@@ -519,8 +520,9 @@ def demo_warehouse(tmp_path_factory):
     with pytest.MonkeyPatch.context() as env:
         for name in ("ECOMOPS_QUARANTINE", "ECOMOPS_SERVING", "DAGSTER_HOME"):
             env.setenv(name, str(root / name.lower()))
-        for name in ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE"):
-            env.setenv(name, "")
+        # the paths of the run below, for the settings the tests build from the environment
+        env.setenv("ECOMOPS_LANDING", str(root / "landing"))
+        env.setenv("ECOMOPS_WAREHOUSE", str(root / "warehouse.duckdb"))
         env.setenv("ECOMOPS_BUYER_SALT", "test-salt")
         for name in ("ECOMOPS_ALERT_RULES", *(c.url_env for c in load_alert_config(PACKAGED_ALERT_RULES).channels)):
             env.delenv(name, raising=False)

@@ -27,6 +27,7 @@ import duckdb
 import pytest
 
 from demo_data import generate
+from ecomops.settings import get_settings
 from orchestration.landing.sensors import landing_files_sensor
 from orchestration.lib.in_process import KILLED_RUN_MESSAGE, RUN_LOCKS_DIR
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -304,7 +305,8 @@ def test_the_landing_sensor_frees_the_pool_a_killed_run_held(landing, tmp_path, 
         (run,) = instance.get_runs()
         assert run.status == dg.DagsterRunStatus.STARTED
         assert instance.event_log_storage.get_concurrency_info(WAREHOUSE_POOL).claimed_slots
-        context = dg.build_sensor_context(instance=instance, resources={"warehouse": WarehouseResource.from_settings()})
-        assert isinstance(landing_files_sensor(context), dg.RunRequest)  # no serving copy yet: every file is new
+        context = dg.build_sensor_context(instance=instance,
+                                          resources={"warehouse": WarehouseResource.from_settings(get_settings())})
+        assert isinstance(landing_files_sensor(get_settings())(context), dg.RunRequest)  # no serving copy yet: every file is new
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
     assert not build.leftovers()

@@ -13,6 +13,7 @@ import pytest
 
 from daily_delivery import deliver, hold_back_day
 from demo_data import generate
+from ecomops.settings import get_settings
 from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
 from orchestration.lib.partitions import business_days
 from orchestration.run import build_everything_in_process
@@ -51,7 +52,7 @@ def _use(monkeypatch: pytest.MonkeyPatch, root: Path, landing: Path) -> None:
 
 
 def _build(instance: dg.DagsterInstance, partitions: tuple[str, str] | None = None) -> dg.ExecuteInProcessResult:
-    result = build_everything_in_process(instance, log_level="ERROR", partitions=partitions)
+    result = build_everything_in_process(get_settings(), instance, log_level="ERROR", partitions=partitions)
     assert result.success, [e.message for e in result.all_events if e.is_step_failure]
     return result
 
@@ -113,7 +114,7 @@ def runs(tmp_path_factory):
 def test_the_first_load_materializes_every_partition_and_the_one_day_run_only_its_own(runs):
     first = _partitions_by_asset(runs["first"])
     one_day = _partitions_by_asset(runs["one_day"])
-    every_day = set(business_days().get_partition_keys())  # ECOMOPS_FIRST_BUSINESS_DATE (tests/conftest.py) .. yesterday
+    every_day = set(business_days(get_settings()).get_partition_keys())  # the first business day .. yesterday
     assert min(every_day) == "2026-10-01"
     for asset in DAILY_ASSETS:
         assert first[asset] == every_day, asset

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from ecomops.cli import main
-from ecomops.settings import warehouse_paths
+from ecomops.settings import get_settings, warehouse_paths
 from orchestration.landing.sensors import landing_files_sensor
 from orchestration.lib.partitions import RANGE_END_TAG, RANGE_START_TAG, business_days
 from orchestration.lib.warehouse import WarehouseResource
@@ -20,7 +20,7 @@ from test_ingestion_formats import TAOBAO_HEADER, taobao_line
 def _evaluate(warehouse: WarehouseResource, cursor: str | None):
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
-        result = landing_files_sensor(context)
+        result = landing_files_sensor(get_settings())(context)
         return result, context.cursor
 
 
@@ -35,7 +35,7 @@ def test_sensor_requests_new_files_once_and_again_only_for_newer_files(landing, 
 
     first, cursor = _evaluate(warehouse, None)
     assert isinstance(first, dg.RunRequest) and first.tags["ecomops/pending_files"] == "1"
-    days = business_days()
+    days = business_days(get_settings())
     # nothing published yet: the first run builds every daily partition, later runs yesterday's
     assert first.tags[RANGE_START_TAG] == days.get_first_partition_key() and first.tags[RANGE_END_TAG] == days.get_last_partition_key()
     again, same_cursor = _evaluate(warehouse, cursor)
@@ -75,10 +75,10 @@ def test_every_run_ends_with_a_summary_on_the_serving_copy(landing, isolated_env
 
 
 def test_the_daily_schedule_requests_yesterday_once_a_copy_is_published(landing, isolated_env):
-    schedule = daily_refresh_schedule()
+    schedule = daily_refresh_schedule(get_settings())
     assert schedule.execution_timezone == "Asia/Shanghai" and schedule.cron_schedule == "30 6 * * *"
-    warehouse = WarehouseResource.from_settings()
-    days = business_days()
+    warehouse = WarehouseResource.from_settings(get_settings())
+    days = business_days(get_settings())
 
     def request() -> dg.RunRequest:
         context = dg.build_schedule_context(resources={"warehouse": warehouse})

@@ -6,10 +6,10 @@ import dagster as dg
 from dagster_dlt import DagsterDltResource
 
 from ecomops.cli import main
-from ecomops.settings import warehouse_paths
+from ecomops.settings import get_settings, warehouse_paths
 from ingestion.mapping import load_mappings
 from orchestration.definitions import defs
-from orchestration.landing.assets import raw_tables
+from orchestration.landing.assets import landing_assets
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from test_ingestion_formats import TAOBAO_HEADER, taobao_line
 
@@ -30,7 +30,7 @@ def test_materializing_raw_assets_reports_rows_and_rejections(landing):
     landing.write_csv("taobao/tb01/orders/bad.csv", [TAOBAO_HEADER, taobao_line(order_amount="abc")])
     warehouse = WarehouseResource.from_settings(warehouse_paths(landing.warehouse, landing.root))
     result = dg.materialize(
-        [raw_tables], resources={"dlt": DagsterDltResource(), "warehouse": warehouse}, instance=dg.DagsterInstance.ephemeral()
+        [landing_assets(get_settings())], resources={"dlt": DagsterDltResource(), "warehouse": warehouse}, instance=dg.DagsterInstance.ephemeral()
     )
     assert result.success
     by_key = {e.asset_key: e.materialization.metadata for e in result.get_asset_materialization_events()}

@@ -74,10 +74,9 @@ def test_dagster_home_is_the_exported_one_else_the_working_directorys_dotenv(tmp
 
 
 def _run(root: Path, landing: str, warehouse: str) -> subprocess.CompletedProcess:
-    """`ecomops run` from `root`, as a user would: no path variables, only the instance and the first business day."""
+    """`ecomops run` from `root`, as a user would: no ECOMOPS_ variables, only the instance."""
     env = {name: value for name, value in os.environ.items() if not name.startswith("ECOMOPS_")}
-    env.update(DAGSTER_HOME=str(root / "dagster_home"),
-               ECOMOPS_FIRST_BUSINESS_DATE=os.environ["ECOMOPS_FIRST_BUSINESS_DATE"])
+    env.update(DAGSTER_HOME=str(root / "dagster_home"))
     return subprocess.run([str(ECOMOPS), "run", "--landing", landing, "--warehouse", warehouse], cwd=root, env=env,
                           capture_output=True, text=True, timeout=900)
 
@@ -145,7 +144,7 @@ def _sensor(root: Path, landing: str, warehouse: str):
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance,
                                           resources={"warehouse": WarehouseResource.from_settings(settings)})
-        return landing_files_sensor(context)
+        return landing_files_sensor(settings)(context)
 
 
 def test_each_landing_sensor_compares_its_landing_with_its_own_ledger(side_by_side):

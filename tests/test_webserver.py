@@ -98,7 +98,7 @@ def test_dagster_dev_serves_assets_checks_partitions_schedules_and_sensors(dagst
     for key in daily:
         node = nodes[key]
         assert node["partitionDefinition"]["type"] == "TIME_WINDOW" and "Asia/Shanghai" in node["partitionDefinition"]["description"]
-        assert node["partitionKeys"][0] == "2026-10-01"  # ECOMOPS_FIRST_BUSINESS_DATE (tests/conftest.py)
+        assert node["partitionKeys"][0] == "2026-10-01"  # the default first business day (ecomops/settings.py)
         assert node["backfillPolicy"]["policyType"] == "SINGLE_RUN"
     assert not nodes["marts/fct_orders"]["isPartitioned"]
     (repository,) = data["repositoriesOrError"]["nodes"]

@@ -1,9 +1,12 @@
 """KPI alerts: evaluate the alert rules after the KPI tables build, notify, and load results with dlt."""
 
+from functools import cache
+
 import dagster as dg
 
 from alerts.run import AlertRun, run_alerts
 from alerts.store import ALERTS_DATASET, ALERTS_TABLE, NOTIFICATIONS_TABLE
+from ecomops.settings import Settings
 from orchestration.alerts.resources import AlertRulesResource
 from orchestration.lib.partitions import business_days, run_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -35,37 +38,43 @@ def _summary_metadata(run: AlertRun) -> dict:
     }
 
 
-@dg.asset(
-    key=[ALERTS_DATASET, ALERTS_TABLE],
-    deps=KPI_ASSETS,
-    group_name=ALERTS_GROUP,
-    partitions_def=business_days(),
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
-    kinds={"dlt", "duckdb"},
-)
-def kpi_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-               alert_rules: AlertRulesResource) -> dg.MaterializeResult:
-    """Alert rules evaluated on the KPI tables: one row per rule, shop or SKU and date, merged on its key.
+@cache
+def kpi_alerts_asset(settings: Settings) -> dg.AssetsDefinition:
+    """The alerts asset, partitioned by the business days of `settings`."""
 
-    A run evaluates the business days of its partitions; a backfill re-evaluates a date range in one run.
-
-    Fired alerts go to the configured chat robots; each send attempt is appended to
-    `alerts.notifications`. A failed send does not fail this asset: the alert stays
-    unsent and the next evaluation retries it.
-    """
-    settings = warehouse.settings
-    first_day, last_day = run_days(context)
-    run = run_alerts(settings.warehouse, settings.dlt_working_dir, alert_rules.load(), context.run.run_id,
-                     first_day, last_day, context.log)
-    counts = warehouse.row_counts(ALERTS_DATASET)
-    metadata = _summary_metadata(run)
-    context.log.info(
-        f"{metadata['alerts_fired']} alerts fired over {len(run.results)} evaluations; "
-        f"delivered {run.delivery.delivered}, unsent {run.delivery.unsent}"
+    @dg.asset(
+        key=[ALERTS_DATASET, ALERTS_TABLE],
+        deps=KPI_ASSETS,
+        group_name=ALERTS_GROUP,
+        partitions_def=business_days(settings),
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        kinds={"dlt", "duckdb"},
     )
-    return dg.MaterializeResult(metadata={
-        **metadata,
-        "dagster/row_count": counts.get(ALERTS_TABLE, 0),
-        "notification_attempts_recorded": counts.get(NOTIFICATIONS_TABLE, 0),
-    })
+    def kpi_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                   alert_rules: AlertRulesResource) -> dg.MaterializeResult:
+        """Alert rules evaluated on the KPI tables: one row per rule, shop or SKU and date, merged on its key.
+
+        A run evaluates the business days of its partitions; a backfill re-evaluates a date range in one run.
+
+        Fired alerts go to the configured chat robots; each send attempt is appended to
+        `alerts.notifications`. A failed send does not fail this asset: the alert stays
+        unsent and the next evaluation retries it.
+        """
+        paths = warehouse.settings
+        first_day, last_day = run_days(context)
+        run = run_alerts(paths.warehouse, paths.dlt_working_dir, alert_rules.load(), context.run.run_id,
+                         first_day, last_day, context.log, environ=paths.environ)
+        counts = warehouse.row_counts(ALERTS_DATASET)
+        metadata = _summary_metadata(run)
+        context.log.info(
+            f"{metadata['alerts_fired']} alerts fired over {len(run.results)} evaluations; "
+            f"delivered {run.delivery.delivered}, unsent {run.delivery.unsent}"
+        )
+        return dg.MaterializeResult(metadata={
+            **metadata,
+            "dagster/row_count": counts.get(ALERTS_TABLE, 0),
+            "notification_attempts_recorded": counts.get(NOTIFICATIONS_TABLE, 0),
+        })
+
+    return kpi_alerts

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from alerts.config import AlertConfig, load_alert_config
-from ecomops.settings import Settings, get_settings
+from ecomops.settings import Settings
 
 
 class AlertRulesResource(dg.ConfigurableResource):
@@ -16,8 +16,8 @@ class AlertRulesResource(dg.ConfigurableResource):
     path: str
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> AlertRulesResource:
-        return cls(path=str((settings or get_settings()).alert_rules))
+    def from_settings(cls, settings: Settings) -> AlertRulesResource:
+        return cls(path=str(settings.alert_rules))
 
     def load(self) -> AlertConfig:
         """Read at run time, so a broken rules file fails the alerts asset, not the code location."""

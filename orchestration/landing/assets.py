@@ -8,9 +8,9 @@ from dagster_dlt import DagsterDltResource, DagsterDltTranslator, build_dlt_asse
 from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from ecomops.settings import get_settings
+from ecomops.settings import Settings
 from ingestion.landing import RegistryError
-from ingestion.mapping import load_mappings
+from ingestion.mapping import ExportMapping, load_mappings
 from ingestion.pipeline import RAW_DATASET, landing_pipeline
 from ingestion.source import SHOPS_TABLE, IngestReport, landing_source
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
@@ -24,9 +24,12 @@ INGEST_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=15, backoff=dg.Backoff
 class RawTableTranslator(DagsterDltTranslator):
     """Asset key `raw/<table>`: the key dbt's `source('raw', <table>)` resolves to."""
 
+    def __init__(self, mappings: dict[str, ExportMapping]):
+        self.mappings = mappings
+
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         table = data.resource.name
-        mapping = load_mappings(get_settings().mappings).by_table.get(table)
+        mapping = self.mappings.get(table)
         description = (
             f"{mapping.export} files from the landing folder ({mapping.source_path.parent.name}/{mapping.source_path.name})"
             if mapping else "Shops registered in the landing folder's shops.yaml"
@@ -39,13 +42,6 @@ class RawTableTranslator(DagsterDltTranslator):
             kinds={"dlt", "duckdb"},
             tags={"platform": mapping.platform} if mapping else {},
         )
-
-
-@cache
-def _definition_pipeline():
-    """The pipeline the asset specs are built from; each run builds its own from the resource's paths."""
-    settings = get_settings()
-    return landing_pipeline(settings.warehouse, settings.dlt_working_dir)
 
 
 def _cause_of_type(error: BaseException, wanted: type[BaseException]) -> BaseException | None:
@@ -67,29 +63,44 @@ def _file_outcomes_metadata(report: IngestReport, table: str) -> dict:
     return metadata
 
 
-@dg.multi_asset(  # what @dlt_assets builds, plus a retry policy
-    specs=build_dlt_asset_specs(
-        dlt_source=landing_source(mappings_dir=str(get_settings().mappings)),
-        dlt_pipeline=_definition_pipeline(),
-        dagster_dlt_translator=RawTableTranslator(),
-    ),
-    name="landing_files",
-    can_subset=True,
-    pool=WAREHOUSE_POOL,
-    retry_policy=INGEST_RETRY_POLICY,
-)
-def raw_tables(context: dg.AssetExecutionContext, dlt: DagsterDltResource, warehouse: WarehouseResource) -> Iterator:
-    """Parse new or changed landing files and merge them into the raw tables."""
-    settings = warehouse.settings
-    report = IngestReport()
-    source = landing_source(str(settings.landing), str(settings.quarantine), str(settings.mappings), report=report)
-    try:
-        results = list(dlt.run(context, dlt_source=source, dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir)))
-    except PipelineStepFailed as failure:
-        registry_error = _cause_of_type(failure, RegistryError)
-        if registry_error is None:
-            raise  # possibly transient: the retry policy applies
-        raise dg.Failure(description=str(registry_error), allow_retries=False) from failure
+@cache
+def landing_assets(settings: Settings) -> dg.AssetsDefinition:
+    """One asset per raw table the landing source of `settings` loads; each run loads from the resource's paths."""
+
+    @dg.multi_asset(  # what @dlt_assets builds, plus a retry policy
+        specs=build_dlt_asset_specs(
+            dlt_source=landing_source(str(settings.landing), str(settings.quarantine), str(settings.mappings),
+                                      default_timezone=settings.business_timezone),
+            dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir),
+            dagster_dlt_translator=RawTableTranslator(load_mappings(settings.mappings).by_table),
+        ),
+        name="landing_files",
+        can_subset=True,
+        pool=WAREHOUSE_POOL,
+        retry_policy=INGEST_RETRY_POLICY,
+    )
+    def raw_tables(context: dg.AssetExecutionContext, dlt: DagsterDltResource,
+                   warehouse: WarehouseResource) -> Iterator:
+        """Parse new or changed landing files and merge them into the raw tables."""
+        paths = warehouse.settings
+        report = IngestReport()
+        source = landing_source(str(paths.landing), str(paths.quarantine), str(paths.mappings),
+                                default_timezone=settings.business_timezone, report=report)
+        try:
+            results = list(dlt.run(context, dlt_source=source,
+                                   dlt_pipeline=landing_pipeline(paths.warehouse, paths.dlt_working_dir)))
+        except PipelineStepFailed as failure:
+            registry_error = _cause_of_type(failure, RegistryError)
+            if registry_error is None:
+                raise  # possibly transient: the retry policy applies
+            raise dg.Failure(description=str(registry_error), allow_retries=False) from failure
+        yield from _materializations(context, warehouse, report, results)
+
+    return raw_tables
+
+
+def _materializations(context: dg.AssetExecutionContext, warehouse: WarehouseResource, report: IngestReport,
+                      results: list) -> Iterator[dg.MaterializeResult]:
     counts = warehouse.row_counts(RAW_DATASET)
     for outcome in report.rejected():
         context.log.warning(f"rejected {outcome['reason']}")

@@ -1,9 +1,11 @@
 import dagster as dg
 
-from orchestration.landing.assets import raw_tables
+from ecomops.settings import Settings
+from orchestration.landing.assets import landing_assets
 from orchestration.landing.resources import dlt_resource
 from orchestration.landing.sensors import landing_files_sensor
 
 
-def landing_definitions() -> dg.Definitions:
-    return dg.Definitions(assets=[raw_tables], sensors=[landing_files_sensor], resources={"dlt": dlt_resource})
+def landing_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(assets=[landing_assets(settings)], sensors=[landing_files_sensor(settings)],
+                          resources={"dlt": dlt_resource})

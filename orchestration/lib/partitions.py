@@ -5,14 +5,17 @@ from functools import cache
 
 import dagster as dg
 
-from ecomops.settings import WarehousePaths, get_settings
+from ecomops.settings import Settings, WarehousePaths
+
+
+def business_days(settings: Settings) -> dg.DailyPartitionsDefinition:
+    """One partition per business day (settings' timezone); the last one is yesterday, the last complete day."""
+    return _business_days(settings.first_business_date, settings.business_timezone)
 
 
 @cache
-def business_days() -> dg.DailyPartitionsDefinition:
-    """One partition per business day (Asia/Shanghai); the last one is yesterday, the last complete day."""
-    settings = get_settings()
-    return dg.DailyPartitionsDefinition(start_date=settings.first_business_date, timezone=settings.business_timezone)
+def _business_days(first_day: str, timezone: str) -> dg.DailyPartitionsDefinition:
+    return dg.DailyPartitionsDefinition(start_date=first_day, timezone=timezone)
 
 
 # The run tags that make one run build a range of partitions: those a single-run backfill's run carries.
@@ -29,14 +32,13 @@ def run_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
     return window.start.date(), (window.end - dt.timedelta(days=1)).date()
 
 
-def range_to_build(paths: WarehousePaths) -> tuple[str, str]:
+def range_to_build(paths: WarehousePaths, partitions: dg.DailyPartitionsDefinition) -> tuple[str, str]:
     """The partitions a landing-driven run builds: every business day until a run of this warehouse has been
     published (its own serving copy exists), then yesterday.
 
     The daily KPI models also rebuild the `lookback_days` before the first day, and the earlier days the
     run's new files hold (transform/macros/in_rebuild_window.sql).
     """
-    partitions = business_days()
     last = partitions.get_last_partition_key()
     first = partitions.get_first_partition_key() if not paths.serving.exists() else last
     return first, last

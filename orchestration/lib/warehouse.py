@@ -1,19 +1,21 @@
-"""Warehouse paths as a Dagster resource, and the pool every warehouse writer shares.
+"""Warehouse paths as a Dagster resource, the one place Dagster code opens DuckDB files, and the writers' pool.
 
-DuckDB lets one read-write process hold the file: every asset that writes it
-runs in the `warehouse` pool, whose limit is 1 (see dagster_home/dagster.yaml).
+DuckDB lets one read-write process hold the file: every asset that writes it runs in the `warehouse`
+pool, whose limit is 1 (see dagster_home/dagster.yaml). A read-only connection fails while a writer
+holds the file, so readers of the live warehouse run in that pool too, after the write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import fields
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_duckdb import DuckDBResource
 
-from ecomops.settings import WarehousePaths, get_settings
+from ecomops.settings import PATH_FIELDS, WarehousePaths
 from serving.catalog import table_row_counts
 from serving.publish import ServingPublication, publish_serving_copy
 
@@ -37,22 +39,36 @@ class WarehouseResource(dg.ConfigurableResource):
     run_summary: str
 
     @classmethod
-    def from_settings(cls, settings: WarehousePaths | None = None) -> WarehouseResource:
-        paths = settings or get_settings()
-        return cls(**{field.name: str(getattr(paths, field.name)) for field in fields(WarehousePaths)})
+    def from_settings(cls, paths: WarehousePaths) -> WarehouseResource:
+        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS})
 
     @property
     def settings(self) -> WarehousePaths:
-        """This warehouse's paths, exactly those the resource was given."""
-        return WarehousePaths(**{field.name: Path(getattr(self, field.name)) for field in fields(WarehousePaths)})
+        """This warehouse's paths, exactly those the resource was given (secrets: the run's environment)."""
+        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS})
 
     def publish_serving_copy(self, unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
         """Publish this warehouse's serving copy (see `serving.publish.publish_serving_copy`)."""
         return publish_serving_copy(self.settings, unique_keys)
 
+    @contextmanager
+    def connect(self, read_only: bool = False, database: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the warehouse (or another file of its runs, e.g. the serving copy), through dagster-duckdb.
+
+        Closed on leaving, also when the block raises (DuckDBResource closes only on success): a connection
+        left open would keep the file from the next writer of this process.
+        """
+        resource = DuckDBResource(database=database or self.warehouse,
+                                  connection_config={"access_mode": "READ_ONLY"} if read_only else {})
+        with resource.get_connection() as con:
+            try:
+                yield con
+            finally:
+                con.close()
+
     def rows_by_schema(self) -> dict[str, int]:
         """Rows held in the tables (not views, not dlt's bookkeeping) of each schema: the size of each layer."""
-        with duckdb.connect(self.warehouse, read_only=True) as con:
+        with self.connect(read_only=True) as con:
             counts = table_row_counts(con)
         totals: dict[str, int] = {}
         for (schema, table), rows in counts.items():
@@ -62,6 +78,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def row_counts(self, schema: str) -> dict[str, int]:
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""
-        with duckdb.connect(self.warehouse, read_only=True) as con:
+        with self.connect(read_only=True) as con:
             return {table: rows for (_, table), rows in table_row_counts(con, schema).items()}
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 
 import dagster as dg
-import duckdb
 
+from ecomops.settings import Settings
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from quality.catalog import read_catalog
 from quality.config import MART_SCHEMA, RAW_SCHEMA, SuiteConfig, suite_configs
@@ -77,12 +77,13 @@ def _gate(config: SuiteConfig, run: Callable[[], GateResult], log) -> dg.AssetCh
     return check_result(config, result)
 
 
-def _configs(schema: str) -> dict[dg.AssetKey, SuiteConfig]:
-    return {dg.AssetKey(c.asset_path): c for c in suite_configs().values() if c.schema == schema}
+def _configs(schema: str, settings: Settings) -> dict[dg.AssetKey, SuiteConfig]:
+    suites = suite_configs(settings.mappings, settings.business_timezone)
+    return {dg.AssetKey(c.asset_path): c for c in suites.values() if c.schema == schema}
 
 
-def raw_quality_gates() -> dg.AssetChecksDefinition:
-    configs = _configs(RAW_SCHEMA)
+def raw_quality_gates(settings: Settings) -> dg.AssetChecksDefinition:
+    configs = _configs(RAW_SCHEMA, settings)
 
     @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
                           pool=WAREHOUSE_POOL, name="raw_quality_gates")
@@ -90,7 +91,7 @@ def raw_quality_gates() -> dg.AssetChecksDefinition:
               warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate what the last loads brought into each raw table; quarantine failing rows."""
         selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
-        with duckdb.connect(warehouse.warehouse) as con:
+        with warehouse.connect() as con:
             ensure_gate_tables(con)
             catalog = read_catalog(con, selected)
             screened = {} if config.all_rows else screen_alike_tables(con, selected, catalog)
@@ -102,18 +103,18 @@ def raw_quality_gates() -> dg.AssetChecksDefinition:
     return gates
 
 
-def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey]) -> dg.AssetChecksDefinition:
+def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey], settings: Settings) -> dg.AssetChecksDefinition:
     """Gates of the given marts, as one step. Marts built by different steps get a gates step each:
     one step checking both would have to run after the second, while gating the first's downstream."""
     marts = set(marts)
-    configs = {key: config for key, config in _configs(MART_SCHEMA).items() if key in marts}
+    configs = {key: config for key, config in _configs(MART_SCHEMA, settings).items() if key in marts}
 
     @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
                           pool=WAREHOUSE_POOL, name=name)
     def gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate the recent window of each key mart right after dbt built it (read-only)."""
         selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
-        with duckdb.connect(warehouse.warehouse, read_only=True) as con:
+        with warehouse.connect(read_only=True) as con:
             catalog = read_catalog(con, selected)
             for suite_config in selected:
                 yield _gate(suite_config, partial(run_mart_gate, con, suite_config, catalog), context.log)

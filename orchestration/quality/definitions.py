@@ -2,17 +2,19 @@ from fnmatch import fnmatch
 
 import dagster as dg
 
+from ecomops.settings import Settings
 from orchestration.quality.checks import mart_quality_gates, raw_quality_gates
-from orchestration.transform.assets import daily_kpi_models, transform_models
+from orchestration.transform.assets import transform_assets
 
 QUALITY_GATES = "quality_gates"
 
 
-def quality_definitions() -> dg.Definitions:
+def quality_definitions(settings: Settings) -> dg.Definitions:
+    transform_models, daily_kpi_models = transform_assets(settings)
     gates = [
-        raw_quality_gates(),
-        mart_quality_gates("mart_quality_gates", transform_models.keys),
-        mart_quality_gates("kpi_quality_gates", daily_kpi_models.keys),
+        raw_quality_gates(settings),
+        mart_quality_gates("mart_quality_gates", transform_models.keys, settings),
+        mart_quality_gates("kpi_quality_gates", daily_kpi_models.keys, settings),
     ]
     job = dg.define_asset_job(
         QUALITY_GATES,

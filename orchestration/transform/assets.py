@@ -4,18 +4,19 @@ Two steps: the daily KPI models are partitioned by business day; everything else
 """
 
 import datetime as dt
-import os
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
-from ecomops.settings import BUYER_SALT_ENV
+from ecomops.settings import BUYER_SALT_ENV, Settings, WarehousePaths
 from orchestration.lib.partitions import business_days, run_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import transform_project
+from orchestration.transform.resources import TransformDbtResource
 
 
 # Declarative automation: a model follows its upstreams, but never past a failed blocking check
@@ -49,19 +50,25 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+def dbt_environment(paths: WarehousePaths, run_window: tuple[dt.date, dt.date] | None) -> dict[str, str]:
+    """What dbt reads from its environment (profiles.yml, macros): the warehouse, the buyer-hash salt and the
+    run's business days. Environment, not --vars: a new --vars value makes dbt parse the whole project again,
+    and the salt must not be on the logged command line."""
+    first, last = (run_window[0].isoformat(), run_window[1].isoformat()) if run_window else ("", "")
+    return {
+        "ECOMOPS_WAREHOUSE": str(paths.warehouse.resolve()),
+        BUYER_SALT_ENV: paths.buyer_salt(),
+        "ECOMOPS_MIN_DATE": first,
+        "ECOMOPS_MAX_DATE": last,
+        # A test between a daily KPI model and a dimension runs in the step that builds the KPI model, not
+        # before it (dbt's default, eager, would run it in the first step that builds either side).
+        "DBT_INDIRECT_SELECTION": "buildable",
+    }
+
+
+def _dbt_build(context: dg.AssetExecutionContext, dbt: TransformDbtResource, warehouse: WarehouseResource,
                config: DbtBuildConfig, run_window: tuple[dt.date, dt.date] | None = None) -> Iterator:
     """`dbt build` of the selected models: each model is materialized, then its data tests run as checks."""
-    settings = warehouse.settings
-    # dbt reads the warehouse path, the buyer-hash salt and the run's business days from its environment
-    # (profiles.yml, macros): unlike --vars, a new value does not make dbt parse the whole project again.
-    os.environ["ECOMOPS_WAREHOUSE"] = str(settings.warehouse.resolve())
-    os.environ[BUYER_SALT_ENV] = settings.buyer_salt()
-    os.environ["ECOMOPS_MIN_DATE"], os.environ["ECOMOPS_MAX_DATE"] = (
-        (run_window[0].isoformat(), run_window[1].isoformat()) if run_window else ("", ""))
-    # A test between a daily KPI model and a dimension runs in the step that builds the KPI model, not
-    # before it (dbt's default, eager, would run it in the first step that builds either side).
-    os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
     # Unit tests pin formulas on fixed rows, not data: CI runs them (tests/test_transform.py), runs don't.
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
@@ -70,39 +77,32 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # step (a new folder per run, dagster-dbt's default, parses the whole project every run and piles up).
     # Writers run one at a time (the warehouse pool), so no two invocations share the folder.
     target_path = Path("target") / context.op_execution_context.op.name
-    yield from dbt.cli(args, context=context, target_path=target_path).stream()
+    env = dbt_environment(warehouse.settings, run_window)
+    yield from dbt.cli_with_env(args, env=env, context=context, target_path=target_path).stream()
 
 
-@dbt_assets(
-    manifest=transform_project.manifest_path,
-    project=transform_project,
-    name="transform_models",
-    exclude=DAILY_MODELS,
-    dagster_dbt_translator=TRANSLATOR,
-    pool=WAREHOUSE_POOL,
-)
-def transform_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-                     config: DbtBuildConfig) -> Iterator:
-    """Staging, facts, dimensions and customer KPIs. Staging of orders, refunds and the bill, the facts and
-    dim_customers are incremental (the rows whose inputs were loaded since the last run); the rest is rebuilt."""
-    yield from _dbt_build(context, dbt, warehouse, config)
+@cache
+def transform_assets(settings: Settings) -> tuple[dg.AssetsDefinition, dg.AssetsDefinition]:
+    """The dbt models as two steps: everything but the daily KPI models, and those by business day."""
+    step = {"manifest": transform_project.manifest_path, "project": transform_project,
+            "dagster_dbt_translator": TRANSLATOR, "pool": WAREHOUSE_POOL}
 
+    @dbt_assets(**step, name="transform_models", exclude=DAILY_MODELS)
+    def transform_models(context: dg.AssetExecutionContext, dbt: TransformDbtResource, warehouse: WarehouseResource,
+                         config: DbtBuildConfig) -> Iterator:
+        """Staging, facts, dimensions and customer KPIs. Staging of orders, refunds and the bill, the facts and
+        dim_customers are incremental (the rows whose inputs were loaded since the last run); the rest is rebuilt."""
+        yield from _dbt_build(context, dbt, warehouse, config)
 
-@dbt_assets(
-    manifest=transform_project.manifest_path,
-    project=transform_project,
-    name="daily_kpi_models",
-    select=DAILY_MODELS,
-    dagster_dbt_translator=TRANSLATOR,
-    partitions_def=business_days(),
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool=WAREHOUSE_POOL,
-)
-def daily_kpi_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-                     config: DbtBuildConfig) -> Iterator:
-    """Daily KPI tables by business date: a run replaces its partitions' days and the lookback before them,
-    from earlier still if files loaded since the last build reach further back (transform/macros/in_rebuild_window.sql).
+    @dbt_assets(**step, name="daily_kpi_models", select=DAILY_MODELS, partitions_def=business_days(settings),
+                backfill_policy=dg.BackfillPolicy.single_run())
+    def daily_kpi_models(context: dg.AssetExecutionContext, dbt: TransformDbtResource, warehouse: WarehouseResource,
+                         config: DbtBuildConfig) -> Iterator:
+        """Daily KPI tables by business date: a run replaces its partitions' days and the lookback before them,
+        from earlier still if files loaded since the last build reach further back (transform/macros/in_rebuild_window.sql).
 
-    A backfill of any date range is one run and one `dbt build`, so it never races another writer.
-    """
-    yield from _dbt_build(context, dbt, warehouse, config, run_days(context))
+        A backfill of any date range is one run and one `dbt build`, so it never races another writer.
+        """
+        yield from _dbt_build(context, dbt, warehouse, config, run_days(context))
+
+    return transform_models, daily_kpi_models

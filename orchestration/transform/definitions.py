@@ -1,8 +1,9 @@
 import dagster as dg
 
-from orchestration.transform.assets import daily_kpi_models, transform_models
+from ecomops.settings import Settings
+from orchestration.transform.assets import transform_assets
 from orchestration.transform.resources import dbt_resource
 
 
-def transform_definitions() -> dg.Definitions:
-    return dg.Definitions(assets=[transform_models, daily_kpi_models], resources={"dbt": dbt_resource})
+def transform_definitions(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(assets=list(transform_assets(settings)), resources={"dbt": dbt_resource()})
