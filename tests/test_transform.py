@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from demo_data import generate
 from ingestion import load_landing
@@ -26,6 +27,10 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SALT = "test-salt"
 TOLERANCE = 0.01  # yuan; sums of doubles over thousands of rows
+# The platform list and the canonical order statuses, from their one source in the dbt project.
+PLATFORMS = yaml.safe_load((REPO / "transform" / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["platforms"]
+with (REPO / "transform" / "seeds" / "order_statuses.csv").open(encoding="utf-8") as seed:
+    ORDER_STATUSES = {row["order_status"] for row in csv.DictReader(seed)}
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +82,7 @@ def scalar(db: Warehouse, sql: str):
 
 
 def union_staging(entity: str, columns: str) -> str:
-    platforms = ("taobao", "tmall", "jd", "pdd", "douyin")
-    return " union all ".join(f"select {columns} from staging.stg_{p}__{entity}" for p in platforms)
+    return " union all ".join(f"select {columns} from staging.stg_{p}__{entity}" for p in PLATFORMS)
 
 
 def test_build_passes_every_test(built):
@@ -118,7 +122,7 @@ def test_paid_amount_counts_each_paid_order_once(db):
 
 def test_one_order_per_exported_order(db):
     raw = scalar(db, " union all ".join(
-        f"select count(distinct order_id) from raw.{p}_orders" for p in ("taobao", "tmall", "jd", "pdd", "douyin")
+        f"select count(distinct order_id) from raw.{p}_orders" for p in PLATFORMS
     ).join(("select sum(n) from (", ") as counts(n)")))
     assert scalar(db, "select count(*) from marts.fct_orders") == raw
     # exports repeat orders across files: raw has more rows than orders
@@ -155,14 +159,14 @@ def test_shop_daily_is_a_full_date_spine(db):
 def test_unknown_statuses_are_kept_not_guessed(db):
     unknown_raw = scalar(db, "select count(*) from raw.tmall_orders where status = '异常订单'")
     statuses = {row[0] for row in db.rows("select distinct order_status from marts.fct_orders")}
-    assert statuses <= {"pending_payment", "paid", "shipped", "completed", "cancelled", "closed_after_payment", "unknown"}
+    assert statuses <= ORDER_STATUSES | {"unknown"}
     if unknown_raw:
         assert "unknown" in statuses
 
 
 def test_no_personal_data_in_marts(db):
     personal = set()
-    for platform in ("taobao", "tmall", "jd", "pdd", "douyin"):
+    for platform in PLATFORMS:
         for column in ("buyer_id", "receiver_name", "receiver_phone", "receiver_address"):
             personal |= {v for (v,) in db.rows(f"select distinct {column} from raw.{platform}_orders") if v}
     assert personal
@@ -180,10 +184,10 @@ def test_no_personal_data_in_marts(db):
     assert scalar(db, "select min(length(buyer_key)) from marts.dim_customers") == 64
 
 
-def mf_query(built, metrics: list[str], name: str) -> list[dict]:
+def mf_query(built, metrics: list[str], name: str, group_by: str = "metric_time__day,shop__platform") -> list[dict]:
     out = built["project"] / f"{name}.csv"
     built["run"](str(BIN / "mf"), "query", "--metrics", ",".join(metrics),
-                 "--group-by", "metric_time__day,shop__platform", "--csv", str(out), "--quiet")
+                 "--group-by", group_by, "--csv", str(out), "--quiet")
     with out.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -192,31 +196,186 @@ def as_number(value: str) -> float | None:
     return None if value in ("", "None", "nan") else float(value)
 
 
-def test_metricflow_answers_the_kpi_table_numbers(built, db):
-    metrics = ["gmv", "paid_amount", "paid_orders", "units_sold", "refund_amount", "net_sales", "visitors",
-               "platform_fees", "ad_spend", "expenses", "gross_profit", "contribution_profit", "aov", "ctr", "roas"]
-    rows = mf_query(built, metrics, "shop_daily_metrics")
-    kpi = {
-        (str(day), platform): values
-        for day, platform, *values in db.rows(
-            f"select date, platform, {', '.join(f'sum({m})' if m not in ('aov', 'ctr', 'roas') else f'max({m})' for m in metrics)} "
-            "from marts.kpi_shop_daily group by date, platform"
-        )
-    }
-    compared = 0
-    for row in rows:
-        day = row["metric_time__day"][:10]
-        key = (day, row["shop__platform"])
-        if key not in kpi:
-            continue  # metrics on days outside a shop's spine (none expected) are not KPI rows
-        for metric, expected in zip(metrics, kpi[key]):
-            got = as_number(row[metric])
-            if expected is None or got is None:
-                assert expected in (None, 0) and got in (None, 0.0), (key, metric, got, expected)
-            else:
-                assert got == pytest.approx(expected, rel=1e-6, abs=TOLERANCE), (key, metric, got, expected)
-            compared += 1
-    assert compared >= len(metrics) * 5 * 10
+def assert_same(got: float | None, expected, where) -> None:
+    """Equal up to float summation order; a metric filled with 0 may answer 0 where the table has null."""
+    if expected is None or got is None:
+        assert expected in (None, 0) and got in (None, 0.0), (where, got, expected)
+    else:
+        assert got == pytest.approx(float(expected), rel=1e-6, abs=1e-6), (where, got, expected)
+
+
+def compare_with_table(built, db, name: str, source: str, keys: dict[str, str], metrics: dict[str, str]) -> int:
+    """MetricFlow grouped by `keys` (group-by -> column of `source`) against one aggregate of `source` per metric."""
+    rows = mf_query(built, list(metrics), name, ",".join(keys))
+    answers = {tuple(row[k][:10] if k.startswith("metric_time") else row[k] for k in keys): row for row in rows}
+    key_columns = list(keys.values())
+    expected_rows = db.rows(
+        f"select {', '.join(f'cast({c} as varchar)' for c in key_columns)}, {', '.join(metrics.values())} "
+        f"from {source} group by all"
+    )
+    assert expected_rows, source
+    compared = dict.fromkeys(metrics, 0)
+    for key, *values in (((tuple(r[:len(keys)]), *r[len(keys):])) for r in expected_rows):
+        answer = answers.get(key, {})
+        for metric, expected in zip(metrics, values):
+            assert_same(as_number(answer.get(metric, "")), expected, (name, key, metric))
+            compared[metric] += expected is not None
+    assert all(compared.values()), compared  # every metric met at least one row with a value
+    return len(expected_rows)
+
+
+def column(name: str) -> str:
+    """The table's own column at its grain (one row per key)."""
+    return f"max({name})"
+
+
+def count_of(condition: str) -> str:
+    return f"sum(case when {condition} then 1 else 0 end)"
+
+
+def ratio(numerator: str, denominator: str) -> str:
+    return f"sum({numerator}) / nullif(sum({denominator}), 0)"
+
+
+SHOP_DAILY_COLUMNS = [
+    "gmv", "paid_amount", "paid_orders", "paid_buyers", "units_sold", "refund_amount", "net_sales", "aov", "arpu",
+    "refund_rate", "visitors", "page_views", "impressions", "clicks", "bounced_visitors", "bounce_rated_visitors",
+    "add_to_cart_buyers", "order_buyers", "traffic_paid_buyers", "traffic_paid_amount", "ctr", "bounce_rate",
+    "add_to_cart_rate", "order_conversion", "payment_conversion", "uv_value", "cogs", "cogs_reversed",
+    "gross_profit", "gross_margin", "platform_fees", "ad_spend", "attributed_gmv", "roas", "acos", "roi",
+    "expenses", "contribution_profit",
+]
+
+# Every metric whose semantic model reads a KPI table, and those of the orders model that a KPI table
+# also holds, at the table's grain: MetricFlow group-by -> the table's key column, metric -> table aggregate.
+KPI_TABLES = {
+    "kpi_shop_daily": ({"metric_time__day": "date", "shop": "shop_code"},
+                       {m: column(m) for m in SHOP_DAILY_COLUMNS}),
+    "kpi_sku_daily": ({"metric_time__day": "date", "sku": "sku_code"}, {
+        "sku_units_sold": column("units_sold"),
+        "sku_paid_amount": column("paid_amount"),
+        "sku_cumulative_units_sold": column("cumulative_units_sold"),
+        "sku_cumulative_units_received": column("cumulative_units_received"),
+        "sku_cumulative_cogs": column("cumulative_cogs"),
+        "sku_cumulative_received_value": column("cumulative_received_value"),
+        "sell_out_rate": column("sell_out_rate"),
+        "sell_out_rate_value": column("sell_out_rate_value"),
+    }),
+    "kpi_inventory_daily": ({"metric_time__day": "date", "sku": "sku_code"}, {
+        "inventory_available_qty": column("available_qty"),
+        "inventory_avg_daily_units_30d": column("avg_daily_units_30d"),
+        "days_of_inventory": column("days_of_inventory"),
+        "inventory_cogs": column("cogs"),
+        "inventory_value_sku_days": column("on_hand_value"),
+        "inventory_days": "count(distinct date)",
+        "inventory_turnover": ratio("cogs", "on_hand_value"),
+        "active_sku_days": count_of("is_active"),
+        "stockout_sku_days": count_of("is_stockout"),
+        "stockout_rate": ratio("case when is_stockout then 1 else 0 end", "case when is_active then 1 else 0 end"),
+        "in_stock_sku_days": count_of("is_in_stock"),
+        "slow_moving_sku_days": count_of("is_slow_moving"),
+        "slow_moving_rate": ratio("case when is_slow_moving then 1 else 0 end", "case when is_in_stock then 1 else 0 end"),
+        "inventory_health_sku_days": "count(sku_code)",
+    }),
+    "kpi_finance_monthly": ({"metric_time__month": "month_start", "shop": "shop_code"}, {
+        m: column(m) for m in (
+            "gmv", "paid_amount", "refund_amount", "net_sales", "cogs", "cogs_reversed", "gross_profit",
+            "gross_margin", "platform_fees", "ad_spend", "roas", "expenses", "contribution_profit",
+            "contribution_margin", "budget_amount", "budgeted_actual_amount", "budget_attainment")
+    }),
+    "kpi_budget_monthly": ({"metric_time__month": "month_start", "shop": "shop_code",
+                            "shop_account_month__account": "account"}, {
+        "budget_amount": column("budget_amount"),
+        "budgeted_actual_amount": column("case when budget_amount is not null then actual_amount end"),
+        "budget_attainment": column("budget_attainment"),
+    }),
+    "kpi_product_period": ({"metric_time__month": "period_start", "shop": "shop_code"}, {
+        # shop rows carry the shop figures, the seller-wide row the catalogue's
+        "skus_sold_trailing_30d": column("case when not is_seller_wide then skus_sold_trailing_30d end"),
+        "skus_on_sale_or_in_stock": column("case when not is_seller_wide then skus_on_sale_or_in_stock end"),
+        "sell_through_breadth": column("case when not is_seller_wide then sell_through_breadth end"),
+        "top_skus_paid_amount": column("case when not is_seller_wide then top_skus_paid_amount end"),
+        "assortment_paid_amount": column("case when not is_seller_wide then paid_amount end"),
+        "hit_product_share": column("case when not is_seller_wide then hit_product_share end"),
+        "new_skus": column("case when is_seller_wide then new_skus end"),
+        "skus_on_sale": column("case when is_seller_wide then skus_on_sale end"),
+        "new_sku_share": column("case when is_seller_wide then new_sku_share end"),
+    }),
+    "kpi_customer_period": ({"metric_time__month": "period_start", "shop": "shop_code"}, {
+        "period_paying_buyers": column("paying_buyers"),
+        "paid_buyers": column("paying_buyers"),
+        "period_repeat_buyers": column("repeat_buyers"),
+        "repurchase_rate": column("repurchase_rate"),
+        "period_new_buyers": column("new_buyers"),
+        "first_time_buyers": column("new_buyers"),
+        "new_buyer_rate": column("new_buyer_rate"),
+        "new_buyers_repurchased_30d": column("new_buyers_repurchased_30d"),
+        "new_buyers_repurchased_90d": column("new_buyers_repurchased_90d"),
+        "new_buyers_repurchased_180d": column("new_buyers_repurchased_180d"),
+        "repurchase_rate_30d": column("repurchase_rate_30d"),
+        "repurchase_rate_90d": column("repurchase_rate_90d"),
+        "repurchase_rate_180d": column("repurchase_rate_180d"),
+        "customers_ever_paid": column("customers_ever_paid"),
+        "active_customers": column("active_customers"),
+        "active_rate": column("active_rate"),
+        "churned_customers": column("churned_customers"),
+        "churn_rate": column("churn_rate"),
+    }),
+    "cohort_retention": ({"metric_time__day": "activity_month", "shop": "shop_code",
+                          "shop_cohort_month__months_since_first_purchase": "months_since_first_purchase"}, {
+        "cohort_buyers": column("cohort_size"),
+        "retained_buyers": column("retained_buyers"),
+        "cohort_retention": column("retention_rate"),
+    }),
+    "customer_rfm": ({"metric_time__day": "as_of_date", "shop": "shop_code",
+                      "rfm_customer__rfm_segment": "rfm_segment"}, {
+        "rfm_customers": "count(distinct customer_key)",
+        "rfm_monetary": "sum(monetary)",
+    }),
+}
+
+
+@pytest.mark.parametrize("table", KPI_TABLES)
+def test_metricflow_answers_what_each_kpi_table_holds(built, db, table):
+    keys, metrics = KPI_TABLES[table]
+    assert compare_with_table(built, db, table, f"marts.{table}", keys, metrics) >= 5
+
+
+def test_every_kpi_table_metric_is_checked(built):
+    """A metric on a KPI table's semantic model is in KPI_TABLES, so no new one goes unchecked."""
+    import json
+
+    manifest = json.loads((built["project"] / "target" / "semantic_manifest.json").read_text(encoding="utf-8"))
+    measures = {measure["name"] for model in manifest["semantic_models"]
+                if model["node_relation"]["alias"] in KPI_TABLES for measure in model["measures"]}
+    assert len(measures) > 50
+    checked = {metric for _, metrics in KPI_TABLES.values() for metric in metrics}
+    for metric in manifest["metrics"]:
+        inputs = {m["name"] for m in metric["type_params"].get("input_measures", [])}
+        if inputs and inputs <= measures:
+            assert metric["name"] in checked, metric["name"]
+
+
+# Rollups of the shop scorecard: sums add up, ratios are ratios of the summed parts (never averaged).
+SHOP_DAILY_ROLLUP = {
+    "gmv": "sum(gmv)", "paid_amount": "sum(paid_amount)", "paid_orders": "sum(paid_orders)",
+    "units_sold": "sum(units_sold)", "refund_amount": "sum(refund_amount)", "net_sales": "sum(net_sales)",
+    "visitors": "sum(visitors)", "platform_fees": "sum(platform_fees)", "ad_spend": "sum(ad_spend)",
+    "expenses": "sum(expenses)", "gross_profit": "sum(gross_profit)", "contribution_profit": "sum(contribution_profit)",
+    "aov": ratio("paid_amount", "paid_orders"), "ctr": ratio("clicks", "impressions"),
+    "roas": ratio("attributed_gmv", "ad_spend"), "refund_rate": ratio("refund_amount", "paid_amount"),
+    "payment_conversion": ratio("traffic_paid_buyers", "visitors"), "gross_margin": ratio("gross_profit", "net_sales"),
+    "bounce_rate": ratio("bounced_visitors", "bounce_rated_visitors"),
+}
+
+
+@pytest.mark.parametrize("grain", ["metric_time__day", "metric_time__month"])
+def test_metricflow_answers_the_kpi_table_numbers(built, db, grain):
+    period = "date" if grain.endswith("day") else "cast(date_trunc('month', date) as date)"
+    source = f"(select *, {period} as period from marts.kpi_shop_daily) as shop_days"
+    rows = compare_with_table(built, db, f"shop_daily_by_platform_{grain}", source,
+                              {grain: "period", "shop__platform": "platform"}, SHOP_DAILY_ROLLUP)
+    assert rows >= 5
 
 
 def test_metricflow_answers_every_metric(built):

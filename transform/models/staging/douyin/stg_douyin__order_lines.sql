@@ -4,47 +4,8 @@
 -#}
 {{ config(materialized='incremental', unique_key='line_key') }}
 
-with export_rows as (
-    {#- an incremental run re-ranks all versions of every line_id with a row loaded since the model's last build #}
-    select * from {{ source('raw', 'douyin_orders') }}
-    {%- if is_incremental() %}
-    where line_id in (
-        select line_id from {{ source('raw', 'douyin_orders') }} where {{ loaded_after_last_build('_dlt_load_id') }}
-    )
-    {%- endif %}
-),
-
-order_vocabulary as (
-    select vocabulary.raw_status, vocabulary.when_paid, vocabulary.canonical_status, statuses.progress_rank
-    from {{ ref('order_status_vocabulary') }} as vocabulary
-    left join {{ ref('order_statuses') }} as statuses on statuses.order_status = vocabulary.canonical_status
-    where vocabulary.platform = 'douyin'
-),
-
-refund_vocabulary as (
-    select raw_status, canonical_status
-    from {{ ref('refund_status_vocabulary') }}
-    where platform = 'douyin'
-),
-
-order_versions as (
-    select
-        export_rows.*,
-        case
-            when export_rows.refund_status is not null then coalesce(refund_vocabulary.canonical_status, 'unknown')
-        end as line_refund_state,
-        coalesce(order_vocabulary.canonical_status, 'unknown') as order_status,
-        coalesce(order_vocabulary.progress_rank, 0) as status_progress
-    from export_rows
-    left join refund_vocabulary on refund_vocabulary.raw_status = export_rows.refund_status
-    {#- a closing status means cancelled, or closed after payment when the export has a payment time #}
-    left join order_vocabulary
-        on order_vocabulary.raw_status = export_rows.status
-        and order_vocabulary.when_paid in ('any', case when export_rows.paid_at is not null then 'yes' else 'no' end)
-),
-
-latest as (
-    {{ latest_version('order_versions', ['line_id'], 'coalesce(completed_at, shipped_at, paid_at, created_at) desc nulls last, status_progress desc') }}
+with latest as (
+    {{ latest_order_versions('douyin', 'line_id') }}
 )
 
 select

@@ -1,55 +1,13 @@
 {#-
   Pinduoduo (拼多多商家后台) orders: one row per order in its latest exported state (the order's own
   progress first, then the export file's time), order-level fields only.
+  PDD exports no payment time (seed order_exports): 订单成交时间 is the payment time of every order
+  in a paid status (seed order_statuses.implies_payment); an 已取消 order with 售后状态 退款成功 was paid, then closed.
 -#}
 {{ config(materialized='incremental', unique_key='order_key') }}
 
-with export_rows as (
-    {#- an incremental run re-ranks all versions of every order_id with a row loaded since the model's last build #}
-    select * from {{ source('raw', 'pdd_orders') }}
-    {%- if is_incremental() %}
-    where order_id in (
-        select order_id from {{ source('raw', 'pdd_orders') }} where {{ loaded_after_last_build('_dlt_load_id') }}
-    )
-    {%- endif %}
-),
-
-order_vocabulary as (
-    select vocabulary.raw_status, vocabulary.when_paid, vocabulary.canonical_status, statuses.progress_rank
-    from {{ ref('order_status_vocabulary') }} as vocabulary
-    left join {{ ref('order_statuses') }} as statuses on statuses.order_status = vocabulary.canonical_status
-    where vocabulary.platform = 'pdd'
-),
-
-refund_vocabulary as (
-    select raw_status, canonical_status
-    from {{ ref('refund_status_vocabulary') }}
-    where platform = 'pdd'
-),
-
-order_versions as (
-    select
-        export_rows.*,
-        case
-            when export_rows.refund_status is not null then coalesce(refund_vocabulary.canonical_status, 'unknown')
-        end as line_refund_state,
-        coalesce(order_vocabulary.canonical_status, 'unknown') as order_status,
-        coalesce(order_vocabulary.progress_rank, 0) as status_progress,
-        case
-            when order_vocabulary.canonical_status in ('pending_payment', 'cancelled') then null
-            else export_rows.created_at
-        end as payment_time
-    from export_rows
-    left join refund_vocabulary on refund_vocabulary.raw_status = export_rows.refund_status
-    {#- PDD exports no payment time: 订单成交时间 (created_at) is the payment time of every order but
-        待支付 and a never-paid 已取消; an 已取消 order with 售后状态 退款成功 was paid, then closed #}
-    left join order_vocabulary
-        on order_vocabulary.raw_status = export_rows.status
-        and order_vocabulary.when_paid in ('any', case when refund_vocabulary.canonical_status = 'succeeded' then 'yes' else 'no' end)
-),
-
-latest as (
-    {{ latest_version('order_versions', ['order_id'], 'coalesce(completed_at, shipped_at, payment_time, created_at) desc nulls last, status_progress desc') }}
+with latest as (
+    {{ latest_order_versions('pdd', 'order_id') }}
 ),
 
 shops as (

@@ -1,44 +1,8 @@
 {#- Taobao (千牛 exports, shared with Tmall) refunds / after-sales cases: one row per case in its latest exported state. -#}
 {{ config(materialized='incremental', unique_key='refund_key') }}
 
-with export_rows as (
-    {#- an incremental run re-ranks all versions of every refund_id with a row loaded since the model's last build #}
-    select * from {{ source('raw', 'taobao_refunds') }}
-    {%- if is_incremental() %}
-    where refund_id in (
-        select refund_id from {{ source('raw', 'taobao_refunds') }} where {{ loaded_after_last_build('_dlt_load_id') }}
-    )
-    {%- endif %}
-),
-
-refund_vocabulary as (
-    select vocabulary.raw_status, vocabulary.canonical_status, statuses.progress_rank
-    from {{ ref('refund_status_vocabulary') }} as vocabulary
-    left join {{ ref('refund_statuses') }} as statuses on statuses.refund_status = vocabulary.canonical_status
-    where vocabulary.platform = 'taobao'
-),
-
-refund_type_vocabulary as (
-    select raw_refund_type, canonical_refund_type
-    from {{ ref('refund_type_vocabulary') }}
-    where platform = 'taobao'
-),
-
-refund_versions as (
-    select
-        export_rows.*,
-        coalesce(refund_vocabulary.canonical_status, 'unknown') as canonical_status,
-        coalesce(refund_vocabulary.progress_rank, 0) as status_progress,
-        case
-            when export_rows.refund_type is not null then coalesce(refund_type_vocabulary.canonical_refund_type, 'unknown')
-        end as canonical_refund_type
-    from export_rows
-    left join refund_vocabulary on refund_vocabulary.raw_status = export_rows.refund_status
-    left join refund_type_vocabulary on refund_type_vocabulary.raw_refund_type = export_rows.refund_type
-),
-
-latest as (
-    {{ latest_version('refund_versions', ['refund_id'], 'coalesce(refunded_at, requested_at) desc nulls last, status_progress desc') }}
+with latest as (
+    {{ latest_refund_versions('taobao') }}
 ),
 
 shops as (
