@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "demo_data")
+STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "semantic", "demo_data")
 SETTINGS = "ecomops.settings"
 CLI = "ecomops.cli"
 
