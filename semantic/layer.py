@@ -48,9 +48,9 @@ class CompileOnlyDuckDbClient:
 def load_semantic_manifest(path: Path):
     """dbt's semantic_manifest.json, its relations named `schema.table`, without the database.
 
-    dbt writes the warehouse file's catalog (`"warehouse"."marts"."fct_orders"`); without it the SQL reads
-    the connection's own database, so the same SQL runs on the warehouse and on its serving copy
-    (`warehouse.serving.duckdb`, catalog `warehouse.serving`), whatever the files are named.
+    dbt writes the catalog of the file it parsed against (`"warehouse"."marts"."fct_orders"`); without it
+    the SQL reads the connection's own database, so it runs on any warehouse or serving copy, whatever
+    the file is named (DuckDB names the catalog of `north.serving.duckdb` `north`).
     """
     raw = json.loads(path.read_text(encoding="utf-8"))
     for owner in (*raw["semantic_models"], *raw["project_configuration"]["time_spines"]):
@@ -126,7 +126,8 @@ class SemanticLayer:
                 statement = self._engine.explain(request).sql_statement
         except InvalidQueryException as error:  # names are known, yet not all of them go together
             reason = " ".join(str(error).split("Suggestions:")[0].split())
-            raise ValueError(f"MetricFlow cannot answer this query: {reason}") from error
+            raise ValueError(f"MetricFlow cannot answer {', '.join(metrics)} by {', '.join(group_by) or 'nothing'}"
+                             f"{' where ' + ' and '.join(where) if where else ''}: {reason}") from error
         assert not statement.bind_parameter_set.param_items, "a compiled metric query binds no parameters"
         return statement.sql
 
