@@ -10,7 +10,7 @@ MANIFEST := transform/target/manifest.json
 DBT_SOURCES := $(shell find transform/models transform/macros transform/seeds transform/tests -type f 2>/dev/null) \
 	transform/dbt_project.yml transform/profiles.yml
 
-.PHONY: install demo test ui bench-ingest bench-quality bench-incremental clean
+.PHONY: install demo test ui bench-ingest bench-quality bench-incremental bench-semantic clean
 
 # Dagster's CLI reads DAGSTER_HOME from a .env in the working directory (it must be absolute), so
 # `dagster schedule list -w workspace.yaml` works from here in a fresh shell; so does `ecomops run`.
@@ -47,6 +47,10 @@ bench-quality: install
 
 bench-incremental: install
 	$(BIN)/python bench/bench_incremental.py
+
+# On the serving copy `make demo` publishes.
+bench-semantic: install
+	$(BIN)/python bench/bench_semantic.py
 
 clean:
 	rm -rf data && git clean -fdXq dagster_home

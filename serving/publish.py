@@ -6,6 +6,7 @@ reading it, the next one opens the new file, and neither ever takes a lock on th
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -126,3 +127,11 @@ def _add_new_rows(con: duckdb.DuckDBPyConnection, source: str, copy: str, key: S
     con.execute(f"insert into {copy} select * from {source} where {BUILT_AT} > $since", {"since": since})
     summary = f"select count(*), max({BUILT_AT}) from "
     return con.execute(f"{summary}{source}").fetchone() == con.execute(f"{summary}{copy}").fetchone()
+
+
+def write_run_summary(path: Path, summary: Mapping[str, object]) -> None:
+    """The summary of a published run as JSON, for scripts and monitors: replaced whole, never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.writing")
+    temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    temporary.replace(path)

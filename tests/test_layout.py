@@ -14,7 +14,7 @@ import yaml
 from ecomops.settings import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "demo_data")
+STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "semantic", "demo_data")
 SETTINGS = "ecomops.settings"
 CLI = "ecomops.cli"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from ecomops.report import write_run_summary
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import incremental_unique_keys
+from serving.publish import write_run_summary
 
 SERVING_COPY_KEY = dg.AssetKey(["serving", "warehouse_copy"])
 ALERTS_KEY = dg.AssetKey(["alerts", "kpi_alerts"])

@@ -1,16 +1,16 @@
-"""The short summary a run ends with: what landed, what was rejected, where to look."""
+"""The short summary `ecomops run` prints: what landed, what was rejected, the headline KPIs, where to look."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+import datetime as dt
 from pathlib import Path
 
 import duckdb
 
 from ecomops.settings import WarehousePaths
 from ingestion.mapping import load_mappings
-from serving.catalog import table_row_counts
+from semantic import SemanticLayer, semantic_layer
+from serving.catalog import table_row_counts, tables
 
 
 def _rows_table(counts: dict[str, int], settings: WarehousePaths) -> list[str]:
@@ -29,48 +29,38 @@ def _rows_table(counts: dict[str, int], settings: WarehousePaths) -> list[str]:
     return lines
 
 
-HEADLINE_KPIS_SQL = """
-with last_days as (
-    select * from marts.kpi_shop_daily
-    where date > (select max(date) from marts.kpi_shop_daily) - interval 7 day
-)
-select
-    platform,
-    min(date), max(date),
-    sum(paid_amount),
-    sum(paid_orders),
-    sum(paid_amount) / nullif(sum(paid_orders), 0),
-    sum(refund_amount) / nullif(sum(paid_amount), 0),
-    sum(payment_conversion * visitors) / nullif(sum(visitors), 0),
-    sum(attributed_gmv) / nullif(sum(ad_spend), 0),
-    sum(gross_profit) / nullif(sum(net_sales), 0)
-from last_days
-group by platform
-order by sum(paid_amount) desc
-"""
+# The metrics the summary shows, by name in the semantic layer; ratios are computed from their sums over
+# the window (Σ paid_amount ÷ Σ paid_orders), never averaged over days.
+HEADLINE_METRICS = ("paid_amount", "paid_orders", "aov", "refund_rate", "payment_conversion", "roas", "gross_margin")
+HEADLINE_DAYS = 7
 
 
-def _headline_kpis(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The last 7 days' headline KPIs per platform, rolled up from their components, not averaged."""
-    rows = con.execute(HEADLINE_KPIS_SQL).fetchall()
-    if not rows:
+def _headline_kpis(con: duckdb.DuckDBPyConnection, layer: SemanticLayer) -> list[str]:
+    """The headline KPIs per platform over the last 7 days with any of them, through the semantic layer."""
+    days = layer.query(con, HEADLINE_METRICS, group_by=["metric_time__day"]).column("metric_time__day").to_pylist()
+    if not days:
         return ["  (no KPI rows yet)"]
-    start, end = min(r[1] for r in rows), max(r[2] for r in rows)
+    end = max(days)
+    start = min(day for day in days if day > end - dt.timedelta(days=HEADLINE_DAYS))
+    rows = layer.query(con, HEADLINE_METRICS, group_by=["shop__platform"], order_by=["-paid_amount"],
+                       filters=[("metric_time__day", ">=", start), ("metric_time__day", "<=", end)]).to_pylist()
     lines = [f"  {start} .. {end}",
              f"  {'platform':<8}{'paid_amount':>14}{'orders':>8}{'aov':>9}{'refund%':>8}{'pay_cvr':>8}{'roas':>7}{'margin':>8}"]
 
     def pct(value):
         return f"{value:.1%}" if value is not None else "-"
 
-    for platform, _, _, paid, orders, aov, refund_rate, conversion, roas, margin in rows:
+    for row in rows:
+        roas = row["roas"]
         lines.append(
-            f"  {platform:<8}{paid:>14,.2f}{orders:>8,}{(aov or 0):>9,.2f}{pct(refund_rate):>8}"
-            f"{pct(conversion):>8}{(f'{roas:.2f}' if roas is not None else '-'):>7}{pct(margin):>8}"
+            f"  {row['shop__platform']:<8}{row['paid_amount']:>14,.2f}{row['paid_orders']:>8,}{(row['aov'] or 0):>9,.2f}"
+            f"{pct(row['refund_rate']):>8}{pct(row['payment_conversion']):>8}"
+            f"{(f'{roas:.2f}' if roas is not None else '-'):>7}{pct(row['gross_margin']):>8}"
         )
     return lines
 
 
-def print_run_summary(settings: WarehousePaths, failed_steps: list[str]) -> None:
+def print_run_summary(settings: WarehousePaths, failed_steps: list[str], semantic_manifest: Path) -> None:
     if not settings.warehouse.exists():
         print(f"no warehouse at {settings.warehouse}")
         return
@@ -79,10 +69,9 @@ def print_run_summary(settings: WarehousePaths, failed_steps: list[str]) -> None
         rejected = con.execute(
             "select reason from raw.ingest_files where status = 'rejected' order by _source_file"
         ).fetchall() if "ingest_files" in counts else []
-        has_kpis = con.execute(
-            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = 'kpi_shop_daily'"
-        ).fetchall()[0][0]
-        headline = _headline_kpis(con) if has_kpis else []
+        layer = semantic_layer(semantic_manifest)
+        built = set(tables(con, con.execute("select current_database()").fetchall()[0][0]))
+        headline = _headline_kpis(con, layer) if layer.tables <= built else []  # a first failed run built no marts
     print("\nraw rows per table (raw.<platform>_<kind>, raw.erp_<kind>):")
     print("\n".join(_rows_table(counts, settings)))
     print(f"  shops registered: {counts.get('shops', 0)}; files tracked: {counts.get('ingest_files', 0)}")
@@ -90,7 +79,7 @@ def print_run_summary(settings: WarehousePaths, failed_steps: list[str]) -> None
     for (reason,) in rejected:
         print(f"  - {reason}")
     if headline:
-        print("\nheadline KPIs, last 7 days (marts.kpi_shop_daily):")
+        print(f"\nheadline KPIs, last {HEADLINE_DAYS} days (semantic layer metrics):")
         print("\n".join(headline))
     if failed_steps:
         print(f"\nfailed steps: {', '.join(failed_steps)}")
@@ -101,10 +90,3 @@ def print_run_summary(settings: WarehousePaths, failed_steps: list[str]) -> None
         print(f"summary of the last published run (JSON): {settings.run_summary.resolve()}")
     print("open the Dagster UI with `make ui`, then http://127.0.0.1:3000")
 
-
-def write_run_summary(path: Path, summary: Mapping[str, object]) -> None:
-    """The summary of a published run as JSON, for scripts and monitors: replaced whole, never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.writing")
-    temporary.write_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
-    temporary.replace(path)
