@@ -1,0 +1,88 @@
+"""A demo warehouse built by the real CLI and `ecomops serve` on a free loopback port: for dashboard tests and benchmarks.
+
+Not part of the product: benchmarks import it from here, tests through pytest's `pythonpath` (pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PATH_VARIABLES = ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE", "ECOMOPS_SERVING", "ECOMOPS_QUARANTINE", "ECOMOPS_DLT_DIR",
+                  "ECOMOPS_BUYER_SALT_FILE", "ECOMOPS_RUN_SUMMARY", "ECOMOPS_DASHBOARD_USERS",
+                  "ECOMOPS_DASHBOARD_IDENTITY_HEADER", "ECOMOPS_DASHBOARD_SESSION_KEY")
+
+
+def clean_environment(root: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without ecomops paths (each run names its own), Dagster's home in `root`."""
+    environment = {k: v for k, v in os.environ.items() if k not in PATH_VARIABLES and k != "ECOMOPS_BUYER_SALT"}
+    environment["DAGSTER_HOME"] = str(root / "dagster_home")
+    environment.setdefault("ECOMOPS_FIRST_BUSINESS_DATE", "2026-10-01")
+    return {**environment, **(extra or {})}
+
+
+def build_demo_warehouse(root: Path, shops: int, days: int, seed: int = 7) -> Path:
+    """`ecomops generate` then `ecomops run` into `root`: the warehouse path (its serving copy beside it)."""
+    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+    home = root / "dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    environment = clean_environment(root)
+    cli = [sys.executable, "-m", "ecomops.cli"]
+    subprocess.run([*cli, "generate", "--out", str(landing), "--shops", str(shops), "--days", str(days),
+                    "--seed", str(seed)], cwd=REPO, env=environment, check=True, capture_output=True, text=True)
+    run = subprocess.run([*cli, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+                         cwd=REPO, env=environment, capture_output=True, text=True, timeout=3600)
+    if run.returncode != 0:
+        raise RuntimeError(f"ecomops run failed:\n{run.stderr[-4000:]}")
+    return warehouse
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_dashboard(root: Path, warehouse: Path, extra_environment: Mapping[str, str] | None = None,
+                      host: str = "127.0.0.1") -> Iterator[str]:
+    """`ecomops serve` in a subprocess until the block ends; yields its base URL once it answers."""
+    port = free_port()
+    log = (root / f"serve-{port}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ecomops.cli", "serve", "--host", host, "--port", str(port),
+         "--warehouse", str(warehouse)],
+        cwd=REPO, env=clean_environment(root, extra_environment), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"ecomops serve exited {process.returncode}: {Path(log.name).read_text()}")
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=2).close()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
