@@ -6,6 +6,8 @@ Not part of the product: benchmarks import it from here, tests through pytest's 
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
+import json
 import os
 import shutil
 import socket
@@ -13,9 +15,14 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+import duckdb
+
+from ecomops.settings import warehouse_paths
 
 REPO = Path(__file__).resolve().parents[1]
 PATH_VARIABLES = ("ECOMOPS_LANDING", "ECOMOPS_WAREHOUSE", "ECOMOPS_SERVING", "ECOMOPS_QUARANTINE", "ECOMOPS_DLT_DIR",
@@ -86,3 +93,49 @@ def running_dashboard(root: Path, warehouse: Path, extra_environment: Mapping[st
             process.kill()
             process.wait()
         log.close()
+
+
+def serving_of(warehouse: Path) -> Path:
+    return warehouse_paths(warehouse, warehouse.parent / "landing").serving
+
+
+def sql(warehouse: Path, query: str, parameters=()) -> list[dict]:
+    with duckdb.connect(str(serving_of(warehouse)), read_only=True) as con:
+        cursor = con.execute(query, list(parameters))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def totals_sql(warehouse: Path, start: str, end: str, shops: list[str]) -> dict:
+    """The range's totals as SQL over kpi_shop_daily gives them: summed parts, divided once."""
+    marks = ", ".join("?" for _ in shops)
+    (row,) = sql(warehouse, f"""
+        select sum(gmv) as gmv, sum(paid_amount) as paid_amount, sum(paid_orders) as paid_orders,
+               sum(paid_amount) / sum(paid_buyers) as arpu, sum(refund_amount) / sum(paid_amount) as refund_rate,
+               sum(round(payment_conversion * visitors)) / sum(visitors) as payment_conversion,
+               sum(gross_profit) as gross_profit, sum(contribution_profit) as contribution_profit,
+               sum(attributed_gmv) / sum(ad_spend) as roas
+        from marts.kpi_shop_daily where date between ? and ? and shop_code in ({marks})""", [start, end, *shops])
+    return row
+
+
+class Client:
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def request(self, path: str, body: dict | None = None, **params) -> tuple[int, object]:
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.base}{path}{'?' + query if query else ''}", data=data,
+                                         headers={"Content-Type": "application/json"} if data else {})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def ok(self, path: str, **params):
+        status, body = self.request(path, **params)
+        assert status == 200, (path, params, body)
+        return body

@@ -150,7 +150,7 @@ async function finance(main) {
     tooltip, xAxis: { type: "category", data: data.waterfall.map((s) => t(s.step)) }, yAxis: axisMoney,
     series: [{ type: "bar", stack: "w", itemStyle: { color: "transparent" }, data: base, tooltip: { show: false } },
       { type: "bar", stack: "w", name: t("waterfall"), data: bars, label: { show: true, position: "top",
-        formatter: (p) => format(data.waterfall[p.dataIndex].amount, "money") } }],
+        formatter: (p) => `${(data.waterfall[p.dataIndex].amount / 10000).toFixed(1)}万` } }],
   }, data.waterfall.length);
   const months = [...new Set(data.budget.map((b) => b.month_start.slice(0, 7)))];
   const accounts = [...new Set(data.budget.map((b) => b.account))];

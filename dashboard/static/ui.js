@@ -25,7 +25,7 @@ export async function api(path, extra = {}) {
 
 const MONEY = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
 export const FORMATS = {
-  money: (v) => "¥" + v.toLocaleString("en-US", MONEY),
+  money: (v) => (v < 0 ? "-¥" : "¥") + Math.abs(v).toLocaleString("en-US", MONEY),
   count: (v) => Math.round(v).toLocaleString("en-US"),
   percent: (v) => (v * 100).toFixed(2) + "%",
   ratio: (v) => v.toFixed(2),
