@@ -38,21 +38,44 @@ def clean_environment(root: Path, extra: Mapping[str, str] | None = None) -> dic
     return {**environment, **(extra or {})}
 
 
-def build_demo_warehouse(root: Path, shops: int, days: int, seed: int = 7) -> Path:
-    """`ecomops generate` then `ecomops run` into `root`: the warehouse path (its serving copy beside it)."""
-    landing, warehouse = root / "landing", root / "warehouse.duckdb"
+def generate_landing(root: Path, shops: int, days: int, seed: int = 7) -> Path:
+    """`ecomops generate` into `root`/landing."""
+    landing = root / "landing"
+    subprocess.run([sys.executable, "-m", "ecomops.cli", "generate", "--out", str(landing), "--shops", str(shops),
+                    "--days", str(days), "--seed", str(seed)],
+                   cwd=REPO, env=clean_environment(root), check=True, capture_output=True, text=True)
+    return landing
+
+
+def run_pipeline(root: Path, landing: Path) -> Path:
+    """`ecomops run` of `landing` into `root`/warehouse.duckdb, with Dagster's home in `root`: the warehouse."""
+    warehouse = root / "warehouse.duckdb"
     home = root / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
-    environment = clean_environment(root)
-    cli = [sys.executable, "-m", "ecomops.cli"]
-    subprocess.run([*cli, "generate", "--out", str(landing), "--shops", str(shops), "--days", str(days),
-                    "--seed", str(seed)], cwd=REPO, env=environment, check=True, capture_output=True, text=True)
-    run = subprocess.run([*cli, "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-                         cwd=REPO, env=environment, capture_output=True, text=True, timeout=3600)
+    run = subprocess.run([sys.executable, "-m", "ecomops.cli", "run", "--landing", str(landing),
+                          "--warehouse", str(warehouse)],
+                         cwd=REPO, env=clean_environment(root), capture_output=True, text=True, timeout=3600)
     if run.returncode != 0:
         raise RuntimeError(f"ecomops run failed:\n{run.stderr[-4000:]}")
     return warehouse
+
+
+def build_demo_warehouse(root: Path, shops: int, days: int, seed: int = 7) -> Path:
+    """A generated landing run through the pipeline: the warehouse path (its serving copy beside it)."""
+    return run_pipeline(root, generate_landing(root, shops, days, seed))
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def chromium() -> str:
+    """Debian's Chromium binary, as its package installs it (.ci/run apt-get installs `chromium`)."""
+    listed = subprocess.run(["dpkg", "-L", "chromium"], capture_output=True, text=True).stdout.split()
+    binaries = [path for path in listed if path.endswith("/chromium/chromium") and Path(path).is_file()]
+    assert binaries, "Debian's chromium package is not installed: apt-get install chromium fonts-noto-cjk"
+    return binaries[0]
 
 
 def free_port() -> int:

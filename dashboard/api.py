@@ -42,15 +42,23 @@ def current_user(request: Request) -> User:
     return LOCAL_USER
 
 
-def shops(copy: ServingCopy) -> list[Shop]:
+def _shops(copy: ServingCopy) -> list[Shop]:
     return [Shop(**row) for row in copy.rows(
         "select shop_code, platform, shop_name from marts.dim_shops where not is_seller_wide "
         "order by platform, shop_code")]
 
 
-def last_date(copy: ServingCopy) -> dt.date | None:
+def _last_date(copy: ServingCopy) -> dt.date | None:
     (row,) = copy.rows(f"select max(date) as date from {kpis.TABLE}")
     return dt.date.fromisoformat(row["date"]) if row["date"] else None
+
+
+def shops(copy: ServingCopy) -> list[Shop]:
+    return copy.derived("shops", _shops)
+
+
+def last_date(copy: ServingCopy) -> dt.date | None:
+    return copy.derived("last_date", _last_date)
 
 
 UserDep = Annotated[User, Depends(current_user)]
@@ -66,6 +74,11 @@ def request_filter(copy: CopyDep, user: UserDep,
 
 
 FilterDep = Annotated[Filter, Depends(request_filter)]
+
+
+def seller_wide(copy: ServingCopy, kpi_filter: Filter, user: User) -> bool:
+    """Whether the filter reads every shop for a user who may see them all: the seller-wide SKU marts answer."""
+    return user.shops is None and set(kpi_filter.shops) == {s.shop_code for s in shops(copy)}
 
 
 class Login(BaseModel):
@@ -99,7 +112,8 @@ def logout(request: Request) -> dict:
 @router.get("/meta", summary="The user, the shops they may see, the data's dates and the publication time")
 def meta(copy: CopyDep, user: UserDep) -> dict:
     visible = [shop.__dict__ for shop in shops(copy) if user.may_see(shop.shop_code)]
-    (dates,) = copy.rows(f"select min(date) as first_date, max(date) as last_date from {kpis.TABLE}")
+    dates = copy.derived("dates", lambda c: c.rows(
+        f"select min(date) as first_date, max(date) as last_date from {kpis.TABLE}")[0])
     return {"user": user.name, "shops": visible, "platforms": sorted({s["platform"] for s in visible}),
             **dates, "published_at": copy.published_at.isoformat()}
 
@@ -126,14 +140,13 @@ def traffic(copy: CopyDep, kpi_filter: FilterDep) -> dict:
 
 @router.get("/products", summary="商品: top SKUs and the assortment KPIs per month")
 def products(copy: CopyDep, kpi_filter: FilterDep, user: UserDep) -> dict:
-    every_shop = user.shops is None and set(kpi_filter.shops) == {s.shop_code for s in shops(copy)}
-    return page_data.products(copy, kpi_filter, seller_wide=every_shop)
+    return page_data.products(copy, kpi_filter, seller_wide(copy, kpi_filter, user))
 
 
 @router.get("/products/skus", summary="商品: the SKU table, searchable by code or name")
-def skus(copy: CopyDep, kpi_filter: FilterDep,
+def skus(copy: CopyDep, kpi_filter: FilterDep, user: UserDep,
          q: Annotated[str | None, Query(max_length=100, description="part of a SKU code or name")] = None) -> list[dict]:
-    return page_data.sku_sales(copy, kpi_filter, search=q)
+    return page_data.sku_sales(copy, kpi_filter, seller_wide(copy, kpi_filter, user), search=q)
 
 
 @router.get("/inventory", summary="库存: seller-wide stock health on the range's last day")
@@ -159,5 +172,5 @@ def alerts(copy: CopyDep, kpi_filter: FilterDep) -> list[dict]:
 
 
 @router.get("/screen", summary="大屏: the last day and the one before, provinces, top SKUs, alerts")
-def screen(copy: CopyDep, kpi_filter: FilterDep) -> dict:
-    return page_data.screen(copy, kpi_filter)
+def screen(copy: CopyDep, kpi_filter: FilterDep, user: UserDep) -> dict:
+    return page_data.screen(copy, kpi_filter, seller_wide(copy, kpi_filter, user))

@@ -38,25 +38,29 @@ def traffic(copy: ServingCopy, kpi_filter: Filter) -> dict:
     return {"funnel": funnel, "sources": sources}
 
 
-def _paid_lines(kpi_filter: Filter) -> tuple[str, list]:
-    where, parameters = _range(kpi_filter, "paid_date", "o.")
-    return (f"from marts.fct_order_lines as l join marts.fct_orders as o using (order_key) "
-            f"left join marts.dim_skus as s on s.sku_code = l.sku_code where o.is_paid and {where}", parameters)
-
-
-def sku_sales(copy: ServingCopy, kpi_filter: Filter, search: str | None = None,
+def sku_sales(copy: ServingCopy, kpi_filter: Filter, seller_wide: bool, search: str | None = None,
               limit: int = SKU_TABLE_LIMIT) -> list[dict]:
-    """Paid units and amounts per SKU of the filter's shops, best sellers first; `search` matches code or name."""
-    lines, parameters = _paid_lines(kpi_filter)
-    matching = ""
+    """Paid units and amounts per SKU, best sellers first; `search` matches code or name.
+
+    Over every shop from the seller-wide SKU-day KPIs; over some shops from their paid order lines.
+    """
+    if seller_wide:
+        source = ("from marts.kpi_sku_daily as k left join marts.dim_skus as s using (sku_code) "
+                  "where k.date between ? and ?")
+        parameters = [kpi_filter.start, kpi_filter.end]
+        orders = "sum(k.paid_orders)"
+    else:
+        where, parameters = _range(kpi_filter, "paid_date", "o.")
+        source = (f"from marts.fct_order_lines as k join marts.fct_orders as o using (order_key) "
+                  f"left join marts.dim_skus as s on s.sku_code = k.sku_code where o.is_paid and {where}")
+        orders = "count(distinct k.order_key)"
     if search:
-        matching = " and (l.sku_code ilike ? or s.product_name ilike ?)"
+        source += " and (k.sku_code ilike ? or s.product_name ilike ?)"
         parameters += [f"%{search}%", f"%{search}%"]
     return copy.rows(
-        "select l.sku_code, any_value(s.product_name) as product_name, any_value(s.category) as category, "
-        "sum(l.units_sold) as units_sold, sum(l.paid_amount) as paid_amount, "
-        "count(distinct l.order_key) as paid_orders "
-        f"{lines}{matching} group by l.sku_code order by paid_amount desc, l.sku_code limit ?",
+        "select k.sku_code, any_value(s.product_name) as product_name, any_value(s.category) as category, "
+        f"sum(k.units_sold) as units_sold, sum(k.paid_amount) as paid_amount, {orders} as paid_orders "
+        f"{source} group by k.sku_code having sum(k.units_sold) > 0 order by paid_amount desc, k.sku_code limit ?",
         [*parameters, limit])
 
 
@@ -73,7 +77,7 @@ def products(copy: ServingCopy, kpi_filter: Filter, seller_wide: bool) -> dict:
         f"from marts.kpi_product_period where period_start between date_trunc('month', ?::date) and ? "
         f"and shop_code in ({', '.join('?' for _ in shops)}) group by period_start order by period_start",
         [kpi_filter.start, kpi_filter.end, *shops])
-    return {"top_skus": sku_sales(copy, kpi_filter, limit=TOP_SKUS), "months": months}
+    return {"top_skus": sku_sales(copy, kpi_filter, seller_wide, limit=TOP_SKUS), "months": months}
 
 
 def inventory(copy: ServingCopy, kpi_filter: Filter) -> dict:
@@ -152,7 +156,7 @@ def alerts(copy: ServingCopy, kpi_filter: Filter, limit: int = 500) -> list[dict
                      "order by date desc, evaluated_at desc, shop_code, rule_id limit ?", [*parameters, limit])
 
 
-def screen(copy: ServingCopy, kpi_filter: Filter) -> dict:
+def screen(copy: ServingCopy, kpi_filter: Filter, seller_wide: bool) -> dict:
     """The wall screen: the last day of the range and the day before, the trend, shares, rankings, alerts."""
     last = kpi_filter.end
     day = Filter(last, last, kpi_filter.shops)
@@ -165,6 +169,6 @@ def screen(copy: ServingCopy, kpi_filter: Filter) -> dict:
             "select receiver_province as province, sum(paid_amount) as paid_amount, count(*) as paid_orders "
             f"from marts.fct_orders where is_paid and receiver_province is not null and {where} "
             "group by receiver_province order by paid_amount desc", parameters),
-        "top_skus": sku_sales(copy, kpi_filter, limit=TOP_SKUS),
+        "top_skus": sku_sales(copy, kpi_filter, seller_wide, limit=TOP_SKUS),
         "alerts": alerts(copy, kpi_filter, limit=20),
     }

@@ -14,7 +14,8 @@ import decimal
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -28,11 +29,12 @@ class ServingCopyMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class Publication:
-    """One published file, as this process opened it."""
+    """One published file, as this process opened it, and what was derived from it (it never changes)."""
 
     identity: tuple[int, int, int]  # inode, mtime (ns), size
     connection: duckdb.DuckDBPyConnection
     published_at: dt.datetime
+    derived: dict = field(default_factory=dict)
 
 
 class ServingCopy:
@@ -59,6 +61,13 @@ class ServingCopy:
     @property
     def published_at(self) -> dt.datetime:
         return self._publication().published_at
+
+    def derived(self, name: str, compute: Callable[[ServingCopy], object]):
+        """`compute(self)` once per publication: the shops, the last day of data."""
+        publication = self._publication()
+        if name not in publication.derived:
+            publication.derived[name] = compute(self)
+        return publication.derived[name]
 
     def rows(self, sql: str, parameters: Sequence | dict | None = None) -> list[dict]:
         """The rows of a query as JSON-ready dicts (dates as ISO strings, decimals as floats)."""

@@ -224,3 +224,17 @@ def test_the_dates_default_to_the_last_30_days_of_data(server, dashboard_warehou
     body = server.ok("/api/v1/summary")
     assert body["end"] == last["d"].isoformat()
     assert body["start"] == (last["d"] - dt.timedelta(days=29)).isoformat()
+
+
+def test_behind_a_proxy_the_identity_header_names_the_user(dashboard_warehouse, tmp_path):
+    users = tmp_path / "users.yaml"
+    users.write_text(yaml.safe_dump({"users": [{"name": "client", "shops": ["pdd01"]}]}), encoding="utf-8")
+    environment = {"ECOMOPS_DASHBOARD_USERS": str(users), "ECOMOPS_DASHBOARD_IDENTITY_HEADER": "X-Forwarded-User"}
+    with running_dashboard(tmp_path, dashboard_warehouse, environment) as base:
+        anonymous, stranger, client = Client(base), Client(base), Client(base)
+        stranger.opener.addheaders = [("X-Forwarded-User", "stranger")]
+        client.opener.addheaders = [("X-Forwarded-User", "client")]
+        assert anonymous.request("/api/v1/summary")[0] == 401
+        assert stranger.request("/api/v1/summary")[0] == 403
+        assert client.ok("/api/v1/summary")["shops"] == ["pdd01"]
+        assert client.request("/api/v1/summary", shop="tb01")[0] == 403

@@ -10,31 +10,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import yaml
-from dashboard_harness import REPO, Client, running_dashboard, totals_sql
+from dashboard_harness import CHROMIUM_ARGS, REPO, Client, chromium, running_dashboard, totals_sql
 from playwright.sync_api import sync_playwright
 
 from dashboard.access import hash_password
 
 SHOTS = REPO / "test-output" / "dashboard"
 DOC_IMAGES = REPO / "docs" / "images"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 PAGES = ["overview", "traffic", "products", "inventory", "members", "finance", "alerts", "screen"]
 CHARTLESS = {"alerts"}  # a table of alerts
-
-
-def chromium() -> str:
-    """Debian's Chromium binary, as its package installs it (.ci/run apt-get installs `chromium`)."""
-    listed = subprocess.run(["dpkg", "-L", "chromium"], capture_output=True, text=True).stdout.split()
-    binaries = [path for path in listed if path.endswith("/chromium/chromium") and Path(path).is_file()]
-    assert binaries, "Debian's chromium package is not installed: apt-get install chromium fonts-noto-cjk"
-    return binaries[0]
 
 
 @pytest.fixture(scope="module")

@@ -59,8 +59,8 @@ async function main() {
   renderNav();
   const main = document.getElementById("main");
   try {
-    const meta = await api("meta");
-    const summary = await api("summary");  // its range is the API's default when the URL gives none
+    // The summary's range is the API's default when the URL gives none.
+    const [meta, summary] = await Promise.all([api("meta"), api("summary")]);
     renderFilters(meta, summary);
     if (page === "screen") await renderScreen(main, summary);
     else await PAGES[page](main, summary);
