@@ -114,7 +114,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep a warehouse already built in --out")
     args = parser.parse_args()
     out = Path(args.out).resolve()
-    figures: dict = {"shops": args.shops, "days": args.days, "clients": args.clients}
+    figures: dict = {"clients": args.clients}
     warehouse = out / "warehouse.duckdb"
     if not (args.reuse and serving_of(warehouse).exists()):
         shutil.rmtree(out, ignore_errors=True)
@@ -126,10 +126,13 @@ def main() -> None:
         run_pipeline(out, landing)
         figures["pipeline_s"] = round(time.perf_counter() - started, 1)
     serving = serving_of(warehouse)
-    counts = sql(warehouse, "select (select count(*) from marts.kpi_shop_daily) as kpi_shop_daily_rows, "
+    counts = sql(warehouse, "select (select count(distinct shop_code) from marts.kpi_shop_daily) as shops, "
+                 "(select count(distinct date) from marts.kpi_shop_daily) as days, "
+                 "(select count(*) from marts.kpi_shop_daily) as kpi_shop_daily_rows, "
                  "(select count(*) from marts.fct_orders) as orders, "
                  "(select count(*) from marts.fct_order_lines) as order_lines, "
-                 "(select min(date) from marts.kpi_shop_daily) as first, (select max(date) from marts.kpi_shop_daily) as last")[0]
+                 "(select min(date) from marts.kpi_shop_daily) as first, "
+                 "(select max(date) from marts.kpi_shop_daily) as last")[0]
     first, last = counts.pop("first").isoformat(), counts.pop("last").isoformat()
     figures |= {"serving_copy_mb": round(serving.stat().st_size / 2**20, 1), **counts, "first_date": first,
                 "last_date": last}

@@ -1,4 +1,4 @@
-"""A demo warehouse built by the real CLI and `ecomops serve` on a free loopback port: for dashboard tests and benchmarks.
+"""A demo warehouse built by the real CLI, `ecomops serve` on a free loopback port: for dashboard tests and benchmarks.
 
 Not part of the product: benchmarks import it from here, tests through pytest's `pythonpath` (pyproject.toml).
 """

@@ -145,7 +145,8 @@ def products(copy: CopyDep, kpi_filter: FilterDep, user: UserDep) -> dict:
 
 @router.get("/products/skus", summary="商品: the SKU table, searchable by code or name")
 def skus(copy: CopyDep, kpi_filter: FilterDep, user: UserDep,
-         q: Annotated[str | None, Query(max_length=100, description="part of a SKU code or name")] = None) -> list[dict]:
+         q: Annotated[str | None, Query(max_length=100, description="part of a SKU code or name")] = None,
+         ) -> list[dict]:
     return page_data.sku_sales(copy, kpi_filter, seller_wide(copy, kpi_filter, user), search=q)
 
 

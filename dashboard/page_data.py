@@ -81,7 +81,7 @@ def products(copy: ServingCopy, kpi_filter: Filter, seller_wide: bool) -> dict:
 
 
 def inventory(copy: ServingCopy, kpi_filter: Filter) -> dict:
-    """Seller-wide stock on the last day of the range: health mix, top sellers at risk, days of inventory, slow movers."""
+    """Seller-wide stock on the range's last day: health mix, top sellers at risk, days of inventory, slow movers."""
     (day,) = copy.rows("select max(date) as date from marts.kpi_inventory_daily where date <= ?", [kpi_filter.end])
     on_day = "from marts.kpi_inventory_daily as i left join marts.dim_skus as s using (sku_code) where i.date = ?"
     sku = "i.sku_code, s.product_name, i.available_qty, i.units_sold_trailing_30d, i.days_of_inventory"
@@ -95,7 +95,8 @@ def inventory(copy: ServingCopy, kpi_filter: Filter) -> dict:
         "days_of_inventory": copy.rows(
             "select bucket, count(*) as skus from (select case when days_of_inventory < 7 then '<7' "
             "when days_of_inventory < 30 then '7-30' when days_of_inventory < 90 then '30-90' else '90+' end "
-            f"as bucket, days_of_inventory {on_day} and days_of_inventory is not null) group by bucket order by min(days_of_inventory)",
+            f"as bucket, days_of_inventory {on_day} and days_of_inventory is not null) "
+            "group by bucket order by min(days_of_inventory)",
             [day["date"]]),
         "slow_movers": copy.rows(f"select {sku} {on_day} and i.is_slow_moving order by i.available_qty desc, "
                                  "i.sku_code limit 20", [day["date"]]),

@@ -104,12 +104,14 @@ CARD_FORMATS = {"gmv": "money", "paid_amount": "money", "paid_orders": "count", 
 
 
 def formatted(value: float, kind: str) -> str:
-    return {"money": f"{'-' if value < 0 else ''}¥{abs(value):,.2f}", "count": f"{round(value):,}", "percent": f"{value * 100:.2f}%",
-            "ratio": f"{value:.2f}"}[kind]
+    return {"money": f"{'-' if value < 0 else ''}¥{abs(value):,.2f}", "count": f"{round(value):,}",
+            "percent": f"{value * 100:.2f}%", "ratio": f"{value:.2f}"}[kind]
 
 
-@pytest.mark.parametrize("query, shops", [("start=2026-10-20&end=2026-11-08", ["dy01", "jd01", "pdd01", "tb01", "tm01"]),
-                                          ("start=2026-11-01&end=2026-11-07&shop=tm01", ["tm01"])])
+@pytest.mark.parametrize("query, shops", [
+    ("start=2026-10-20&end=2026-11-08", ["dy01", "jd01", "pdd01", "tb01", "tm01"]),
+    ("start=2026-11-01&end=2026-11-07&shop=tm01", ["tm01"]),
+])
 def test_the_kpi_cards_show_what_sql_over_kpi_shop_daily_gives(browser, base, dashboard_warehouse, query, shops):
     visit = Visit(browser, f"{base}/overview?{query}", viewport("overview"))
     params = dict(part.split("=") for part in query.split("&"))

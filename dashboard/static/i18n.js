@@ -33,7 +33,8 @@ export const LABELS = {
   expected: ["预期范围", "Expected"], message: ["说明", "Message"], no_alerts: ["区间内无预警", "No alerts in range"],
   seller_wide_only: ["库存为全店共享数据，仅限不限店铺的用户查看", "Stock is seller-wide: for users not limited to shops"],
   today: ["今日", "Today"], yesterday: ["昨日", "Yesterday"], provinces: ["省份排行", "Provinces"],
-  province_map: ["全国分布", "Map"], login_failed: ["登录失败", "Sign-in failed"],
+  province_map: ["全国分布", "Map"], healthy: ["健康", "Healthy"], stockout: ["缺货", "Stockout"],
+  at_risk_stock: ["缺货风险", "At risk"], slow_moving: ["滞销", "Slow moving"], overstock: ["积压", "Overstock"], login_failed: ["登录失败", "Sign-in failed"],
 };
 
 export const lang = new URLSearchParams(location.search).get("lang") === "en" ? 1 : 0;

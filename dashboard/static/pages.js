@@ -75,8 +75,8 @@ async function products(main) {
   }, data.months.length);
   const show = async () => {
     const rows = await api("products/skus", { q: search.value.trim() });
-    skuPanel.querySelector("table")?.remove();
-    skuPanel.append(table(rows, SKU_COLUMNS, { id: "sku-table" }));
+    skuPanel.querySelector(".scroll")?.remove();
+    skuPanel.append(element("div", { class: "scroll" }, table(rows, SKU_COLUMNS, { id: "sku-table" })));
   };
   search.addEventListener("input", show);
   await show();
@@ -85,6 +85,9 @@ async function products(main) {
 const STOCK_COLUMNS = [["sku_code", "sku_code"], ["product_name", "product_name"],
   ["available_qty", "available_qty", "count"], ["units_sold_trailing_30d", "units_sold_trailing_30d", "count"],
   ["days_of_inventory", "days_of_inventory", "ratio"]];
+
+// The mart's health codes; `at_risk` is also the name of the at-risk panel, so its label has its own key.
+const healthLabel = (code) => t(code === "at_risk" ? "at_risk_stock" : code);
 
 async function inventory(main) {
   let data;
@@ -96,11 +99,12 @@ async function inventory(main) {
   }
   const health = section("health"), days = section("days_of_inventory");
   main.append(grid(health, days), grid(
-    section("at_risk", table(data.at_risk, [...STOCK_COLUMNS, ["inventory_health", "inventory_health"]])),
+    section("at_risk", table(data.at_risk.map((r) => ({ ...r, inventory_health: healthLabel(r.inventory_health) })),
+      [...STOCK_COLUMNS, ["inventory_health", "inventory_health"]])),
     section("slow_movers", table(data.slow_movers, STOCK_COLUMNS))));
   chart(health, {
     tooltip: { trigger: "item" },
-    series: [{ type: "pie", radius: ["40%", "70%"], data: data.health.map((h) => ({ name: h.inventory_health, value: h.skus })) }],
+    series: [{ type: "pie", radius: ["40%", "70%"], data: data.health.map((h) => ({ name: healthLabel(h.inventory_health), value: h.skus })) }],
   }, data.health.length);
   chart(days, {
     tooltip, xAxis: { type: "category", data: data.days_of_inventory.map((d) => d.bucket) }, yAxis: { type: "value" },
