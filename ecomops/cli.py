@@ -98,6 +98,18 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from dashboard import serve
+    from dashboard.access import AccessConfigError
+
+    try:
+        serve(_settings(args), host=args.host, port=args.port)
+    except AccessConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
+
+
 WAREHOUSE_HELP = ("DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb); its serving copy, quarantine, "
                   "salt and run summary sit beside it, named after it")
 
@@ -127,6 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--landing", help="landing folder (default $ECOMOPS_LANDING or data/landing)")
     check.add_argument("--warehouse", help=WAREHOUSE_HELP)
     check.set_defaults(handler=_check)
+
+    serve = commands.add_parser("serve", help="serve the dashboard and its JSON API on the published serving copy")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (other than loopback needs users)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--warehouse", help=WAREHOUSE_HELP + " (it reads only the serving copy)")
+    serve.set_defaults(handler=_serve, landing=None)
     return parser
 
 

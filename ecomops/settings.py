@@ -93,6 +93,11 @@ class Settings(WarehousePaths):
     business_timezone: str = DEFAULT_TIMEZONE
     first_business_date: str = DEFAULT_FIRST_BUSINESS_DATE
     alert_rules: Path = PACKAGED_ALERT_RULES
+    # `ecomops serve`: who may log in (a users file of password hashes and shop limits), or the header a
+    # reverse proxy names its authenticated user in; the key signing session cookies (a secret: env only).
+    dashboard_users: Path | None = None
+    dashboard_identity_header: str | None = None
+    dashboard_session_key: str | None = field(default=None, repr=False)
 
 
 def warehouse_paths(warehouse: Path, landing: Path, mappings: Path = PACKAGED_MAPPINGS,
@@ -123,6 +128,9 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
         daily_cron=environ.get("ECOMOPS_DAILY_CRON") or DEFAULT_DAILY_CRON,
         first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE") or DEFAULT_FIRST_BUSINESS_DATE,
         alert_rules=Path(environ.get("ECOMOPS_ALERT_RULES") or PACKAGED_ALERT_RULES),
+        dashboard_users=Path(environ["ECOMOPS_DASHBOARD_USERS"]) if environ.get("ECOMOPS_DASHBOARD_USERS") else None,
+        dashboard_identity_header=environ.get("ECOMOPS_DASHBOARD_IDENTITY_HEADER") or None,
+        dashboard_session_key=environ.get("ECOMOPS_DASHBOARD_SESSION_KEY") or None,
     )
 
 

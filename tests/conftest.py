@@ -101,3 +101,14 @@ def landing(tmp_path: Path) -> Landing:
 @pytest.fixture
 def make_landing(tmp_path: Path) -> Callable[[str], Landing]:
     return lambda name: Landing(tmp_path / name)
+
+
+DASHBOARD_DEMO = {"shops": 5, "days": 45, "seed": 7}  # a fixed seed: the README's screenshots come from it
+
+
+@pytest.fixture(scope="session")
+def dashboard_warehouse(tmp_path_factory) -> Path:
+    """A demo warehouse built once per session by `ecomops generate` + `ecomops run`, its serving copy published."""
+    from dashboard_harness import build_demo_warehouse
+
+    return build_demo_warehouse(tmp_path_factory.mktemp("dashboard"), **DASHBOARD_DEMO)

@@ -15,6 +15,8 @@ from ecomops.settings import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "semantic", "demo_data")
+# App-level packages: below the CLI, beside orchestration (never importing it), above the stage libraries.
+APP_PACKAGES = ("dashboard",)
 SETTINGS = "ecomops.settings"
 CLI = "ecomops.cli"
 
@@ -73,11 +75,22 @@ def test_the_import_reader_sees_absolute_deferred_and_relative_imports():
     assert "demo_data.generator" in _imports("demo_data", MODULES["demo_data"])  # `from .generator import ...`
 
 
-@pytest.mark.parametrize("name", [name for name in MODULES if name.split(".")[0] in STAGE_LIBRARIES])
-def test_stage_libraries_import_neither_orchestration_nor_the_cli(name):
+@pytest.mark.parametrize("name", [name for name in MODULES if name.split(".")[0] in STAGE_LIBRARIES + APP_PACKAGES])
+def test_stage_libraries_and_app_packages_import_neither_orchestration_nor_the_cli(name):
     upward = {imported for imported in _imports(name, MODULES[name])
               if imported.split(".")[0] == "orchestration" or imported == CLI or imported.startswith(CLI + ".")}
-    assert not upward, f"{name} imports {sorted(upward)}: stage libraries sit below orchestration and the CLI"
+    assert not upward, f"{name} imports {sorted(upward)}: stage libraries and app packages sit below orchestration and the CLI"
+
+
+def test_the_cli_serves_the_dashboard():
+    assert set(APP_PACKAGES) <= set(_packages())
+    assert "dashboard" in _imports(CLI, MODULES[CLI])
+
+
+@pytest.mark.parametrize("name", [name for name in MODULES if name.split(".")[0] in STAGE_LIBRARIES])
+def test_stage_libraries_import_no_app_package(name):
+    upward = {imported for imported in _imports(name, MODULES[name]) if imported.split(".")[0] in APP_PACKAGES}
+    assert not upward, f"{name} imports {sorted(upward)}: stage libraries sit below the app packages"
 
 
 def test_the_settings_module_imports_nothing_of_the_project():
