@@ -135,7 +135,7 @@ def totals_sql(warehouse: Path, start: str, end: str, shops: list[str]) -> dict:
     (row,) = sql(warehouse, f"""
         select sum(gmv) as gmv, sum(paid_amount) as paid_amount, sum(paid_orders) as paid_orders,
                sum(paid_amount) / sum(paid_buyers) as arpu, sum(refund_amount) / sum(paid_amount) as refund_rate,
-               sum(round(payment_conversion * visitors)) / sum(visitors) as payment_conversion,
+               sum(traffic_paid_buyers) / sum(visitors) as payment_conversion,
                sum(gross_profit) as gross_profit, sum(contribution_profit) as contribution_profit,
                sum(attributed_gmv) / sum(ad_spend) as roas
         from marts.kpi_shop_daily where date between ? and ? and shop_code in ({marks})""", [start, end, *shops])

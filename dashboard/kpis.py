@@ -1,8 +1,7 @@
 """Shop KPIs over a filter, from `marts.kpi_shop_daily`: rows, totals with the previous period, trend, breakdowns.
 
 Totals of a range add up the daily numerators and denominators and divide once (Σpaid_amount ÷ Σpaid_orders),
-never average daily ratios. The traffic export's buyers behind a conversion rate are not a column of the
-table, so they come back as rate × visitors (whole buyers, rounded), which is what the model divided.
+never average daily ratios: the same numerators and denominators as the semantic model on the table.
 """
 
 from __future__ import annotations
@@ -14,15 +13,14 @@ TABLE = "marts.kpi_shop_daily"
 SUMS = ("gmv", "paid_amount", "paid_orders", "paid_buyers", "units_sold", "refund_amount", "net_sales",
         "visitors", "page_views", "cogs", "cogs_reversed", "gross_profit", "platform_fees", "ad_spend",
         "attributed_gmv", "expenses", "contribution_profit")
-_TRAFFIC_BUYERS = "round({rate} * visitors)"
 # ratio -> (numerator, denominator), each summed over the rows of the range
 RATIOS = {
     "aov": ("paid_amount", "paid_orders"),
     "arpu": ("paid_amount", "paid_buyers"),
     "refund_rate": ("refund_amount", "paid_amount"),
-    "add_to_cart_rate": (_TRAFFIC_BUYERS.format(rate="add_to_cart_rate"), "visitors"),
-    "order_conversion": (_TRAFFIC_BUYERS.format(rate="order_conversion"), "visitors"),
-    "payment_conversion": (_TRAFFIC_BUYERS.format(rate="payment_conversion"), "visitors"),
+    "add_to_cart_rate": ("add_to_cart_buyers", "visitors"),
+    "order_conversion": ("order_buyers", "visitors"),
+    "payment_conversion": ("traffic_paid_buyers", "visitors"),
     "gross_margin": ("gross_profit", "net_sales"),
     "roas": ("attributed_gmv", "ad_spend"),
 }

@@ -1,6 +1,6 @@
 """The landing folder: the shop registry and where each export file belongs.
 
-Layout (see README): `shops.yaml`, `<platform>/<shop_code>/<kind>/<file>` and
+Layout (see docs/landing-and-raw.md): `shops.yaml`, `<platform>/<shop_code>/<kind>/<file>` and
 `erp/<kind>/<file>`.
 """
 

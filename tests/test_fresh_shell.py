@@ -1,4 +1,4 @@
-"""The README's Dagster commands work from the repo root in a fresh shell: no DAGSTER_HOME exported.
+"""The Dagster commands of docs/cli.md work from the repo root in a fresh shell: no DAGSTER_HOME exported.
 
 Dagster's CLI reads DAGSTER_HOME from the working directory's `.env` before it opens the instance;
 `make install` (which `make test` runs first) writes it there.
