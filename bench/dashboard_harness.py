@@ -158,6 +158,12 @@ class Client:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")
 
+    def download(self, path: str, **params) -> tuple[str, bytes]:
+        """A file the API sends (CSV, XLSX): its content type and bytes."""
+        query = urllib.parse.urlencode(params)
+        with self.opener.open(f"{self.base}{path}?{query}", timeout=30) as response:
+            return response.headers["Content-Type"], response.read()
+
     def ok(self, path: str, **params):
         status, body = self.request(path, **params)
         assert status == 200, (path, params, body)

@@ -14,12 +14,13 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from dashboard.access import LoginLimiter, User
 from dashboard.api import router
+from dashboard.explorer import router as explorer_router
 from dashboard.filters import FilterError, ForbiddenShop
 from dashboard.serving_copy import ServingCopy, ServingCopyMissing
 from ecomops.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
-PAGES = ("overview", "traffic", "products", "inventory", "members", "finance", "alerts", "screen")
+PAGES = ("overview", "traffic", "products", "inventory", "members", "finance", "alerts", "explorer", "screen")
 SESSION_HOURS = 12
 # Everything from this server: no CDN, no font or map service (the app runs on an offline intranet).
 CONTENT_SECURITY_POLICY = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -42,7 +43,9 @@ def create_app(settings: Settings, users: dict[str, User]) -> FastAPI:
     app.state.identity_header = settings.dashboard_identity_header
     app.state.login_limiter = LoginLimiter()
     app.state.login_required = bool(users) and not settings.dashboard_identity_header
+    app.state.semantic_manifest = settings.semantic_manifest
     app.include_router(router)
+    app.include_router(explorer_router)
     app.add_middleware(SessionMiddleware, secret_key=settings.dashboard_session_key or secrets.token_urlsafe(32),
                        session_cookie="ecomops_session", max_age=SESSION_HOURS * 3600, same_site="strict")
 

@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 CATALOG = "serving"
+T = TypeVar("T")
 
 
 class ServingCopyMissing(RuntimeError):
@@ -71,12 +73,19 @@ class ServingCopy:
 
     def rows(self, sql: str, parameters: Sequence | dict | None = None) -> list[dict]:
         """The rows of a query as JSON-ready dicts (dates as ISO strings, decimals as floats)."""
+        def fetch(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
+            result = cursor.execute(sql, parameters or [])
+            names = [column[0] for column in result.description]
+            return [dict(zip(names, map(json_value, row))) for row in result.fetchall()]
+
+        return self.query(fetch)
+
+    def query(self, run: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`run(cursor)` on the copy (its catalog in use, read-only): for readers that write their own queries."""
         cursor = self._publication().connection.cursor()
         try:
             cursor.execute(f"use {CATALOG}")
-            result = cursor.execute(sql, parameters or [])
-            names = [column[0] for column in result.description]
-            return [dict(zip(names, map(_json_value, row))) for row in result.fetchall()]
+            return run(cursor)
         finally:
             cursor.close()
 
@@ -86,7 +95,8 @@ class ServingCopy:
             "and table_name = ? order by ordinal_position", [CATALOG, schema, table])]
 
 
-def _json_value(value):
+def json_value(value):
+    """A value as JSON carries it: decimals as floats, dates as ISO strings."""
     if isinstance(value, decimal.Decimal):
         return float(value)
     if isinstance(value, (dt.date, dt.datetime)):

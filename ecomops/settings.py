@@ -22,6 +22,8 @@ from dotenv import dotenv_values
 _PACKAGES = Path(__file__).parent.parent
 PACKAGED_MAPPINGS = _PACKAGES / "ingestion" / "mappings"
 PACKAGED_ALERT_RULES = _PACKAGES / "alerts" / "rules.yaml"
+# MetricFlow's semantic manifest, written by `make install` (dbt parse through dagster-dbt) beside the dbt manifest.
+PACKAGED_SEMANTIC_MANIFEST = _PACKAGES / "transform" / "target" / "semantic_manifest.json"
 BUYER_SALT_ENV = "ECOMOPS_BUYER_SALT"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
@@ -93,6 +95,7 @@ class Settings(WarehousePaths):
     business_timezone: str = DEFAULT_TIMEZONE
     first_business_date: str = DEFAULT_FIRST_BUSINESS_DATE
     alert_rules: Path = PACKAGED_ALERT_RULES
+    semantic_manifest: Path = PACKAGED_SEMANTIC_MANIFEST
     # `ecomops serve`: who may log in (a users file of password hashes and shop limits), or the header a
     # reverse proxy names its authenticated user in; the key signing session cookies (a secret: env only).
     dashboard_users: Path | None = None
@@ -128,6 +131,7 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
         daily_cron=environ.get("ECOMOPS_DAILY_CRON") or DEFAULT_DAILY_CRON,
         first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE") or DEFAULT_FIRST_BUSINESS_DATE,
         alert_rules=Path(environ.get("ECOMOPS_ALERT_RULES") or PACKAGED_ALERT_RULES),
+        semantic_manifest=Path(environ.get("ECOMOPS_SEMANTIC_MANIFEST") or PACKAGED_SEMANTIC_MANIFEST),
         dashboard_users=Path(environ["ECOMOPS_DASHBOARD_USERS"]) if environ.get("ECOMOPS_DASHBOARD_USERS") else None,
         dashboard_identity_header=environ.get("ECOMOPS_DASHBOARD_IDENTITY_HEADER") or None,
         dashboard_session_key=environ.get("ECOMOPS_DASHBOARD_SESSION_KEY") or None,

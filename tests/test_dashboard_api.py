@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import shutil
@@ -12,6 +13,7 @@ import urllib.error
 import urllib.request
 
 import duckdb
+import pandas as pd
 import pytest
 import yaml
 from dashboard_harness import (REPO, Client, clean_environment, running_dashboard, serving_of, sql,
@@ -238,3 +240,69 @@ def test_behind_a_proxy_the_identity_header_names_the_user(dashboard_warehouse, 
         assert stranger.request("/api/v1/summary")[0] == 403
         assert client.ok("/api/v1/summary")["shops"] == ["pdd01"]
         assert client.request("/api/v1/summary", shop="tb01")[0] == 403
+
+
+def test_the_explorer_catalog_is_the_semantic_layers_without_personal_dimensions(server):
+    catalog = server.ok("/api/v1/explorer/catalog")
+    metrics = {m["name"]: m for m in catalog["metrics"]}
+    assert {"paid_amount", "aov", "refund_rate", "roas", "sku_paid_amount"} <= set(metrics)
+    assert metrics["paid_amount"]["label"] == "支付金额"
+    dimensions = {d["name"]: d for d in catalog["dimensions"]}
+    assert {"metric_time", "shop__platform", "shop", "sku__category", "order__receiver_province"} <= set(dimensions)
+    assert {"day", "week", "month"} <= set(catalog["time_grains"])
+    assert {name for name, d in dimensions.items() if d["type"] == "entity"} == {"shop", "sku"}  # no buyer, no order
+    assert not any(part in name for name in dimensions
+                   for part in ("buyer", "receiver_name", "phone", "address", "customer_key"))
+
+
+def test_the_explorer_answers_what_sql_over_kpi_shop_daily_gives(server, dashboard_warehouse):
+    body = server.ok("/api/v1/explorer/query", metrics="paid_amount,aov", group_by="shop__platform",
+                     start=START, end=END)
+    assert body["columns"] == ["shop__platform", "paid_amount", "aov"]
+    want = {r["platform"]: r for r in sql(dashboard_warehouse, """
+        select platform, sum(paid_amount) as paid_amount, sum(paid_amount) / sum(paid_orders) as aov
+        from marts.kpi_shop_daily where date between ? and ? and platform <> 'all' group by platform""",
+        [START, END])}
+    got = {r["shop__platform"]: r for r in body["rows"] if r["shop__platform"] in want}
+    assert set(got) == set(want)
+    for platform, row in want.items():
+        assert got[platform]["paid_amount"] == pytest.approx(float(row["paid_amount"])), platform
+        assert got[platform]["aov"] == pytest.approx(float(row["aov"])), platform
+    daily = server.ok("/api/v1/explorer/query", metrics="paid_amount", group_by="metric_time__day",
+                      start=START, end=END, shop="tb01")
+    assert [r["metric_time__day"] for r in daily["rows"]] == [
+        (dt.date.fromisoformat(START) + dt.timedelta(days=n)).isoformat() for n in range(20)]
+    assert sum(r["paid_amount"] for r in daily["rows"]) == pytest.approx(
+        float(totals_sql(dashboard_warehouse, START, END, ["tb01"])["paid_amount"]))
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"metrics": "no_such_metric"}, "no_such_metric"),
+    ({"metrics": "paid_amount", "group_by": "customer__receiver_name"}, "customer__receiver_name"),
+    ({"metrics": ""}, "metrics"),
+    ({"metrics": "paid_amount", "format": "pdf"}, "format"),
+])
+def test_bad_explorer_requests_get_400_naming_what_is_wrong(server, params, message):
+    status, body = server.request("/api/v1/explorer/query", **params)
+    assert status == 400 and message in body["detail"], body
+
+
+def test_explorer_downloads_hold_the_same_rows_as_json(server):
+    params = {"metrics": "paid_amount,paid_orders", "group_by": "metric_time__week,shop__platform",
+              "start": START, "end": END}
+    rows = server.ok("/api/v1/explorer/query", **params)["rows"]
+    content_type, csv_bytes = server.download("/api/v1/explorer/query", format="csv", **params)
+    assert content_type.startswith("text/csv")
+    table = pd.read_csv(io.BytesIO(csv_bytes), encoding="utf-8-sig")
+    assert list(table.columns) == ["metric_time__week", "shop__platform", "paid_amount", "paid_orders"]
+    assert len(table) == len(rows) and table["paid_amount"].sum() == pytest.approx(sum(r["paid_amount"] for r in rows))
+    _, xlsx_bytes = server.download("/api/v1/explorer/query", format="xlsx", **params)
+    sheet = pd.read_excel(io.BytesIO(xlsx_bytes), engine="calamine")
+    assert len(sheet) == len(rows) and sheet["paid_orders"].sum() == sum(r["paid_orders"] for r in rows)
+
+
+def test_a_scoped_user_explores_only_their_shops(users_server):
+    client = logged_in(users_server, "client")
+    assert client.request("/api/v1/explorer/query", metrics="paid_amount", shop="jd01")[0] == 403
+    rows = client.ok("/api/v1/explorer/query", metrics="paid_amount", group_by="shop", start=START, end=END)["rows"]
+    assert [r["shop"] for r in rows] == ["tb01"]

@@ -14,14 +14,14 @@ import time
 
 import pytest
 import yaml
-from dashboard_harness import CHROMIUM_ARGS, REPO, Client, chromium, running_dashboard, totals_sql
+from dashboard_harness import CHROMIUM_ARGS, REPO, Client, chromium, running_dashboard, sql, totals_sql
 from playwright.sync_api import sync_playwright
 
 from dashboard.access import hash_password
 
 SHOTS = REPO / "test-output" / "dashboard"
 DOC_IMAGES = REPO / "docs" / "images"
-PAGES = ["overview", "traffic", "products", "inventory", "members", "finance", "alerts", "screen"]
+PAGES = ["overview", "traffic", "products", "inventory", "members", "finance", "alerts", "explorer", "screen"]
 CHARTLESS = {"alerts"}  # a table of alerts
 
 
@@ -160,6 +160,25 @@ def test_the_sku_table_searches(browser, base):
     visit.wait_until(f"document.querySelectorAll('#sku-table tbody tr').length < {everything}")
     codes = visit.page.locator("#sku-table tbody tr td:first-child").all_text_contents()
     assert codes and all(code.startswith("SKU-0001") for code in codes)
+    visit.context.close()
+
+
+def test_the_explorer_groups_any_metric_picked_from_the_catalog(browser, base, dashboard_warehouse):
+    visit = Visit(browser, f"{base}/explorer?start=2026-10-20&end=2026-11-08&metrics=paid_amount&group_by=shop__platform",
+                  viewport("explorer"))
+    platforms = visit.page.locator("#explorer-table tbody tr td:first-child").all_text_contents()
+    assert sorted(platforms) == ["douyin", "jd", "pdd", "taobao", "tmall"]
+    with visit.page.expect_navigation():
+        visit.page.select_option("#explorer-group_by", ["metric_time__week"])
+    visit.ready()
+    assert "group_by=metric_time__week" in visit.page.url
+    weeks = visit.page.locator("#explorer-table tbody tr td:first-child").all_text_contents()
+    assert weeks == ["2026-10-19", "2026-10-26", "2026-11-02"]  # Mondays: the range is Tue 20 Oct .. Sun 8 Nov
+    cells = visit.page.locator("#explorer-table tbody tr td:nth-child(2)").all_text_contents()
+    (want,) = sql(dashboard_warehouse, "select sum(paid_amount) as total from marts.kpi_shop_daily "
+                  "where date between '2026-10-20' and '2026-11-08'")
+    assert sum(float(c.replace(",", "")) for c in cells) == pytest.approx(float(want["total"]), abs=0.01)
+    assert "format=xlsx" in visit.page.get_attribute("#explorer-xlsx", "href")
     visit.context.close()
 
 

@@ -5,7 +5,7 @@ import { PAGES } from "./pages.js";
 import { renderScreen } from "./screen.js";
 import { renderLogin } from "./login.js";
 
-const NAV = ["overview", "traffic", "products", "inventory", "members", "finance", "alerts", "screen"];
+const NAV = ["overview", "traffic", "products", "inventory", "members", "finance", "alerts", "explorer", "screen"];
 const page = document.body.dataset.page;
 
 function withQuery(path, changes = {}) {

@@ -35,6 +35,8 @@ export const LABELS = {
   today: ["今日", "Today"], yesterday: ["昨日", "Yesterday"], provinces: ["省份排行", "Provinces"],
   province_map: ["全国分布", "Map"], healthy: ["健康", "Healthy"], stockout: ["缺货", "Stockout"],
   at_risk_stock: ["缺货风险", "At risk"], slow_moving: ["滞销", "Slow moving"], overstock: ["积压", "Overstock"], login_failed: ["登录失败", "Sign-in failed"],
+  explorer: ["报表", "Explorer"], metrics: ["指标", "Metrics"], group_by: ["分组", "Group by"],
+  result: ["查询结果", "Result"], download_csv: ["下载 CSV", "Download CSV"], download_xlsx: ["下载 Excel", "Download XLSX"],
 };
 
 export const lang = new URLSearchParams(location.search).get("lang") === "en" ? 1 : 0;

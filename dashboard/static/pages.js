@@ -1,6 +1,6 @@
 // The pages of the 经营看板: each fetches its endpoint with the URL's filter and draws charts, cards and tables.
 import { t } from "./i18n.js";
-import { api, cards, chart, element, format, notice, section, table } from "./ui.js";
+import { api, cards, chart, element, filterParams, format, notice, section, table } from "./ui.js";
 
 export const OVERVIEW_CARDS = [["gmv", "money"], ["paid_amount", "money"], ["paid_orders", "count"],
   ["arpu", "money"], ["refund_rate", "percent"], ["payment_conversion", "percent"], ["gross_profit", "money"],
@@ -175,4 +175,61 @@ async function alerts(main) {
     { id: "alerts-table", link: { shop_code: shopDay, date: shopDay } }) : notice(t("no_alerts"))));
 }
 
-export const PAGES = { overview, traffic, products, inventory, members, finance, alerts };
+// 报表: any metrics by any group-bys of the semantic layer; its catalog, not this code, lists them.
+const EXPLORER_DEFAULTS = { metrics: "paid_amount,paid_orders", group_by: "metric_time__day" };
+
+function picker(name, options, chosen) {
+  const node = element("select", { name, id: `explorer-${name}`, multiple: "multiple", size: "8" });
+  for (const option of options) {
+    const item = element("option", { value: option.name, title: option.description || "" },
+      option.label ? `${option.label} (${option.name})` : option.name);
+    if (chosen.includes(option.name)) item.selected = true;
+    node.append(item);
+  }
+  return node;
+}
+
+// A time dimension is grouped at a grain: metric_time__day, __week, __month …
+function groupings(catalog) {
+  return catalog.dimensions.flatMap((d) => (d.type === "time"
+    ? catalog.time_grains.map((grain) => ({ ...d, name: `${d.name}__${grain}`, label: d.label && `${d.label} (${grain})` }))
+    : [d]));
+}
+
+async function explorer(main) {
+  const url = new URLSearchParams(location.search);
+  const chosen = { metrics: url.get("metrics") || EXPLORER_DEFAULTS.metrics,
+    group_by: url.get("group_by") ?? EXPLORER_DEFAULTS.group_by };
+  const catalog = await api("explorer/catalog");
+  const form = element("form", { id: "explorer-form", class: "explorer" },
+    element("label", {}, t("metrics"), picker("metrics", catalog.metrics, chosen.metrics.split(","))),
+    element("label", {}, t("group_by"), picker("group_by", groupings(catalog), chosen.group_by.split(","))));
+  form.addEventListener("change", () => {
+    const params = new URLSearchParams(location.search);
+    for (const name of ["metrics", "group_by"]) {
+      params.set(name, [...form.elements[name].selectedOptions].map((o) => o.value).join(","));
+    }
+    location.search = params.toString();
+  });
+  const data = await api("explorer/query", chosen);
+  const download = (kind) => {
+    const params = filterParams();
+    for (const [key, value] of Object.entries({ ...chosen, format: kind })) params.set(key, value);
+    return element("a", { href: `/api/v1/explorer/query?${params}`, id: `explorer-${kind}`, download: "" }, t(`download_${kind}`));
+  };
+  const metricNames = chosen.metrics.split(",");
+  const groups = data.columns.filter((c) => !metricNames.includes(c));
+  const result = section("result", element("div", { class: "downloads" }, download("csv"), " · ", download("xlsx")));
+  main.append(section("explorer", form), result);
+  const label = (row) => groups.map((g) => row[g]).join(" · ") || t("all");
+  chart(result, {
+    tooltip: { trigger: "axis" }, legend: { data: metricNames },
+    xAxis: { type: "category", data: data.rows.map(label) }, yAxis: { type: "value" },
+    series: metricNames.map((m) => ({ name: m, type: groups.some((g) => g.startsWith("metric_time")) ? "line" : "bar",
+      data: data.rows.map((r) => r[m]) })),
+  }, data.rows.length);
+  result.append(table(data.rows, data.columns.map((c) => [c, c, metricNames.includes(c) ? "decimal" : null]),
+    { id: "explorer-table" }));
+}
+
+export const PAGES = { overview, traffic, products, inventory, members, finance, alerts, explorer };

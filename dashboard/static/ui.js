@@ -30,6 +30,7 @@ export const FORMATS = {
   percent: (v) => (v * 100).toFixed(2) + "%",
   ratio: (v) => v.toFixed(2),
   number: (v) => String(Number(v.toPrecision(4))),
+  decimal: (v) => v.toLocaleString("en-US", { maximumFractionDigits: 4 }),
 };
 
 export function format(value, kind) {
