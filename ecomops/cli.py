@@ -39,14 +39,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _run(args: argparse.Namespace) -> int:
     from ecomops.run_summary import print_run_summary
     from orchestration.run import build_everything_in_process
-    from orchestration.transform.project import transform_project
 
     settings = _settings(args)
     with _dagster_instance() as instance:
         result = build_everything_in_process(settings, instance)
     failed = [event.step_key for event in result.all_events if event.is_step_failure]
-    print_run_summary(settings, failed_steps=failed,
-                      semantic_manifest=transform_project.manifest_path.with_name("semantic_manifest.json"))
+    print_run_summary(settings, failed_steps=failed, semantic_manifest=settings.semantic_manifest)
     if not result.success:
         print(f"run {result.run_id} FAILED in: {', '.join(failed) or 'run setup'}", file=sys.stderr)
         for check in _failed_blocking_checks(result):
