@@ -56,20 +56,31 @@ class GenerationSummary:
 
 
 def generate(out: Path, shops: int = 5, days: int = 30, start: date | None = None,
-             seed: int = 7) -> GenerationSummary:
-    """Write a complete demo landing folder under ``out``; same arguments, same bytes."""
+             seed: int = 7, workers: int | None = None) -> GenerationSummary:
+    """Write a complete demo landing folder under ``out``; same arguments, same bytes.
+
+    ``workers`` processes write the files (default: one per available core);
+    the bytes do not depend on it.
+    """
     if not 1 <= shops <= MAX_SHOPS or days < 1:
         raise ValueError(f"need 1 <= shops <= {MAX_SHOPS} and days >= 1, got shops={shops} days={days}")
     start = start or DEFAULT_START
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     first_day = day_number(start)
-    last_day = first_day + days - 1
+    with LandingWriter(out, workers or len(os.sched_getaffinity(0))) as writer:
+        summary = _simulate(writer, out, shops, days, first_day, seed)
+    summary.files = dict(sorted(writer.files.items()))
+    return summary
 
+
+def _simulate(writer: LandingWriter, out: Path, shops: int, days: int, first_day: int,
+              seed: int) -> GenerationSummary:
+    """The day-by-day loop: every shop's day, then the ERP files."""
+    last_day = first_day + days - 1
     skus = build_catalog(seed, first_day, days)
     shop_list = build_shops(seed, shops, skus, first_day, days)
-    writer = LandingWriter(out)
-    summary = GenerationSummary(out=out, start=start, days=days, shops=shops)
+    summary = GenerationSummary(out=out, start=date_of(first_day), days=days, shops=shops)
     _write_registry(out, shop_list, first_day)
     budgets = budget_rows(shop_list, first_day, last_day, seed)
     for year in sorted({row["month"][:4] for row in budgets}):  # one budget file per year
@@ -110,7 +121,6 @@ def generate(out: Path, shops: int = 5, days: int = 30, start: date | None = Non
 
     writer.write(("erp", "products"), L.ERP["products"], {}, product_rows(skus), last_day)
     writer.write(("erp", "cogs"), L.ERP["cogs"], _day_names(last_day), cogs_rows(skus), last_day)
-    summary.files = dict(sorted(writer.files.items()))
     return summary
 
 
