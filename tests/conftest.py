@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -112,3 +114,24 @@ def dashboard_warehouse(tmp_path_factory) -> Path:
     from dashboard_harness import build_demo_warehouse
 
     return build_demo_warehouse(tmp_path_factory.mktemp("dashboard"), **DASHBOARD_DEMO)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server's superuser URL: the one `.ci/run` started, else a throwaway cluster of our own."""
+    from postgres_server import throwaway_postgres
+
+    if os.environ.get("ECOMOPS_TEST_POSTGRES_URL"):
+        yield os.environ["ECOMOPS_TEST_POSTGRES_URL"]
+        return
+    with throwaway_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str, request: pytest.FixtureRequest) -> str:
+    """An empty database of this test's own on the server: its URL."""
+    from postgres_server import create_database
+
+    name = "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
+    return create_database(postgres_server, name)
