@@ -7,17 +7,31 @@ import io
 import math
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv
 import xlsxwriter
 
 UTF8_BOM = b"\xef\xbb\xbf"  # without it, Excel on a Chinese Windows reads UTF-8 as GBK
+# Text Excel would run as a formula (OWASP "CSV injection"): shop names and item titles come from exports.
+FORMULA_START = r"^[=+\-@\t\r]"
 
 
 def to_csv(table: pa.Table) -> bytes:
+    """The table as CSV; a text cell that would start a formula is prefixed with an apostrophe."""
     buffer = io.BytesIO()
     buffer.write(UTF8_BOM)
-    pyarrow.csv.write_csv(table, buffer)
+    pyarrow.csv.write_csv(_defuse_formulas(table), buffer)
     return buffer.getvalue()
+
+
+def _defuse_formulas(table: pa.Table) -> pa.Table:
+    for index, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = table.column(index)
+            defused = pc.if_else(pc.match_substring_regex(column, FORMULA_START),
+                                 pc.binary_join_element_wise("'", column, ""), column)
+            table = table.set_column(index, field, defused)
+    return table
 
 
 def to_xlsx(table: pa.Table, sheet_name: str = "query") -> bytes:

@@ -9,6 +9,7 @@ file, up to its first dot), not the `warehouse` the manifest was parsed with.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from demo_data import generate
@@ -196,6 +198,14 @@ def test_csv_and_xlsx_exports_read_back_with_the_same_values(layer, serving, tmp
         assert list(read.columns) == table.column_names
         read["metric_time__week"] = pd.to_datetime(read["metric_time__week"])
         pd.testing.assert_frame_equal(read, expected, check_dtype=False, rtol=1e-12)
+
+
+def test_a_csv_text_cell_that_starts_a_formula_is_written_as_text(tmp_path):
+    table = pa.table({"item_title": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "a=b", None],
+                      "paid_amount": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    read = pd.read_csv(io.BytesIO(to_csv(table)), encoding="utf-8-sig", keep_default_na=False)
+    assert read["item_title"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "a=b", ""]
+    assert read["paid_amount"].tolist() == [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0]  # numbers keep their sign
 
 
 # The run summary's SQL before it asked the semantic layer: the oracle its output is held to.
