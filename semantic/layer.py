@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -132,7 +133,16 @@ class SemanticLayer:
         return statement.sql
 
 
-@functools.cache
 def semantic_layer(manifest_path: Path) -> SemanticLayer:
-    """One layer per manifest, built on first use (building MetricFlow's engine takes a fraction of a second)."""
-    return SemanticLayer(Path(manifest_path))
+    """The layer of the manifest as it is now: rebuilt when `make install` (dbt parse) rewrites the file.
+
+    So a metric added to the semantic layer reaches a running dashboard without a restart.
+    """
+    stat = os.stat(manifest_path)
+    return _layer_of(Path(manifest_path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _layer_of(manifest_path: Path, mtime_ns: int, size: int) -> SemanticLayer:
+    """One layer per version of a manifest, built on first use (MetricFlow's engine takes a fraction of a second)."""
+    return SemanticLayer(manifest_path)

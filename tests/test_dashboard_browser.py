@@ -81,7 +81,7 @@ def viewport(page: str) -> dict:
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_draws_its_charts_with_data_offline_and_without_errors(browser, base, name):
-    visit = Visit(browser, f"{base}/{name}?start=2026-10-01&end=2026-11-14", viewport(name))
+    visit = Visit(browser, f"{base}/{name}?start=2026-10-24&end=2026-11-14", viewport(name))
     charts = visit.charts()
     if name not in CHARTLESS:
         assert charts and all(int(c["points"]) > 0 and c["rendered"] == "true" for c in charts), charts

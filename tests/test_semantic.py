@@ -87,6 +87,20 @@ def test_the_catalog_lists_the_manifests_metrics(layer):
     assert catalog["time_grains"] == ["day", "week", "month", "quarter", "year"]
 
 
+def test_a_rewritten_manifest_is_picked_up_without_a_restart(tmp_path):
+    manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    path = tmp_path / "semantic_manifest.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    before = semantic_layer(path)
+    assert semantic_layer(path) is before  # built once per version of the file
+    paid = next(m for m in manifest["metrics"] if m["name"] == "paid_amount")
+    manifest["metrics"].append({**paid, "name": "paid_amount_copy", "label": "支付金额（副本）"})
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    after = semantic_layer(path)
+    assert "paid_amount_copy" in {m["name"] for m in after.catalog()["metrics"]}
+    assert "paid_amount_copy" not in {m["name"] for m in before.catalog()["metrics"]}
+
+
 def test_no_buyer_level_name_is_offered_or_accepted(layer):
     """Only business entities are group-bys, and no dimension reads a personal or key column."""
     manifest = json.loads(MANIFEST.read_text(encoding="utf-8"))

@@ -43,7 +43,7 @@ function renderFilters(meta, range) {
   form.append(
     element("label", {}, t("start"), date("start", url.get("start") || range.start)),
     element("label", {}, t("end"), date("end", url.get("end") || range.end)),
-    element("label", {}, t("platform"), select("platform", meta.platforms.map((p) => [p, p]), url.get("platform"))),
+    element("label", {}, t("platform"), select("platform", meta.platforms.map((p) => [p, t(p)]), url.get("platform"))),
     element("label", {}, t("shop"), select("shop", meta.shops.map((s) => [s.shop_code, `${s.shop_name} (${s.shop_code})`]),
       url.get("shop"))));
   // A changed filter is a new URL: bookmarkable, and the back button goes to the previous filter.

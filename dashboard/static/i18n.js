@@ -36,6 +36,8 @@ export const LABELS = {
   province_map: ["全国分布", "Map"], healthy: ["健康", "Healthy"], stockout: ["缺货", "Stockout"],
   at_risk_stock: ["缺货风险", "At risk"], slow_moving: ["滞销", "Slow moving"], overstock: ["积压", "Overstock"], login_failed: ["登录失败", "Sign-in failed"],
   explorer: ["报表", "Explorer"], metrics: ["指标", "Metrics"], group_by: ["分组", "Group by"],
+  taobao: ["淘宝", "Taobao"], tmall: ["天猫", "Tmall"], jd: ["京东", "JD"], pdd: ["拼多多", "Pinduoduo"],
+  douyin: ["抖音", "Douyin"], critical: ["严重", "critical"], warning: ["警告", "warning"], info: ["提示", "info"],
   result: ["查询结果", "Result"], download_csv: ["下载 CSV", "Download CSV"], download_xlsx: ["下载 Excel", "Download XLSX"],
 };
 

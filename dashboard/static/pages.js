@@ -26,7 +26,7 @@ async function overview(main, summary) {
   }, days.length);
   chart(byPlatform, {
     tooltip: { trigger: "item" },
-    series: [{ type: "pie", radius: ["40%", "70%"], data: platforms.map((p) => ({ name: p.platform, value: p.paid_amount })) }],
+    series: [{ type: "pie", radius: ["40%", "70%"], data: platforms.map((p) => ({ name: t(p.platform), value: p.paid_amount })) }],
   }, platforms.length);
   chart(byShop, {
     tooltip, grid: { left: 160 }, xAxis: axisMoney,
@@ -169,7 +169,7 @@ async function alerts(main) {
   const rows = await api("alerts");
   const expected = (row) => `${format(row.expected_low, "number")} – ${format(row.expected_high, "number")}`;
   const shopDay = (row) => `/overview?shop=${row.shop_code}&start=${row.date}&end=${row.date}`;
-  main.append(section("alerts", rows.length ? table(rows.map((r) => ({ ...r, expected: expected(r) })),
+  main.append(section("alerts", rows.length ? table(rows.map((r) => ({ ...r, severity: t(r.severity), expected: expected(r) })),
     [["date", "date"], ["shop_code", "shop"], ["severity", "severity"], ["metric", "metric"],
       ["observed", "observed", "number"], ["expected", "expected"], ["message", "message"]],
     { id: "alerts-table", link: { shop_code: shopDay, date: shopDay } }) : notice(t("no_alerts"))));

@@ -24,7 +24,7 @@ function options(data, days, platforms) {
       yAxis: { type: "value", splitLine: { lineStyle: { color: "#223" } } },
       series: [{ name: t("paid_amount"), type: "line", smooth: true, areaStyle: {}, data: days.map((d) => d.paid_amount) }] },
     platforms: { tooltip: { trigger: "item" }, series: [{ type: "pie", radius: ["45%", "75%"],
-      data: platforms.map((p) => ({ name: p.platform, value: p.paid_amount })) }] },
+      data: platforms.map((p) => ({ name: t(p.platform), value: p.paid_amount })) }] },
     ranking: { grid: { left: 90 }, xAxis: { type: "value", splitLine: { show: false } },
       yAxis: { type: "category", inverse: true, data: provinces.slice(0, 10).map((p) => p.name) },
       series: [{ type: "bar", data: provinces.slice(0, 10).map((p) => p.value) }] },
@@ -44,7 +44,7 @@ async function load() {
 }
 
 function ticker(data) {
-  const items = data.alerts.map((a) => `【${a.severity}】${a.date} ${a.shop_code} ${a.message}`);
+  const items = data.alerts.map((a) => `【${t(a.severity)}】${a.date} ${a.shop_code} ${a.message}`);
   return element("div", { class: "ticker", id: "alert-ticker" }, element("span", {}, items.join("　　") || t("no_alerts")));
 }
 
