@@ -6,6 +6,7 @@ Not part of the product: benchmarks import it from here, tests through pytest's 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -38,24 +39,27 @@ def clean_environment(root: Path, extra: Mapping[str, str] | None = None) -> dic
     return {**environment, **(extra or {})}
 
 
-def generate_landing(root: Path, shops: int, days: int, seed: int = 7) -> Path:
-    """`ecomops generate` into `root`/landing."""
+def generate_landing(root: Path, shops: int, days: int, seed: int = 7, start: dt.date | None = None) -> Path:
+    """`ecomops generate` into `root`/landing (from the demo's first day unless `start` is given)."""
     landing = root / "landing"
+    first = ["--start", start.isoformat()] if start else []
     subprocess.run([sys.executable, "-m", "ecomops.cli", "generate", "--out", str(landing), "--shops", str(shops),
-                    "--days", str(days), "--seed", str(seed)],
+                    "--days", str(days), "--seed", str(seed), *first],
                    cwd=REPO, env=clean_environment(root), check=True, capture_output=True, text=True)
     return landing
 
 
-def run_pipeline(root: Path, landing: Path) -> Path:
+def run_pipeline(root: Path, landing: Path, first_business_date: dt.date | None = None) -> Path:
     """`ecomops run` of `landing` into `root`/warehouse.duckdb, with Dagster's home in `root`: the warehouse."""
     warehouse = root / "warehouse.duckdb"
     home = root / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
+    first_day = {"ECOMOPS_FIRST_BUSINESS_DATE": first_business_date.isoformat()} if first_business_date else None
     shutil.copy(REPO / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
     run = subprocess.run([sys.executable, "-m", "ecomops.cli", "run", "--landing", str(landing),
                           "--warehouse", str(warehouse)],
-                         cwd=REPO, env=clean_environment(root), capture_output=True, text=True, timeout=3600)
+                         cwd=REPO, env=clean_environment(root, first_day), capture_output=True, text=True,
+                         timeout=3 * 3600)
     if run.returncode != 0:
         raise RuntimeError(f"ecomops run failed:\n{run.stderr[-4000:]}")
     return warehouse
