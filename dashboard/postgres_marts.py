@@ -64,7 +64,8 @@ class PostgresMarts:
         with self._lock:
             if self._pool is None:  # opened on first use: the app starts while the server is still down
                 try:
-                    self._pool = psycopg2.pool.ThreadedConnectionPool(0, self._pool_size, self._url)
+                    # minconn = maxconn: psycopg2's pool closes every connection given back above minconn.
+                    self._pool = psycopg2.pool.ThreadedConnectionPool(self._pool_size, self._pool_size, self._url)
                 except psycopg2.OperationalError as error:
                     raise WarehouseUnavailable(f"cannot reach the Postgres warehouse: {error}".strip()) from None
             return self._pool

@@ -70,10 +70,15 @@ def ensure_reader_role(owner_url: str, role: str, password: str | None, statemen
     try:
         with connection, connection.cursor() as cursor:  # one transaction: all of it, or nothing
             name = sql.Identifier(role)
-            cursor.execute("select 1 from pg_roles where rolname = %s", [role])
-            attributes = sql.SQL("login noinherit nosuperuser nocreatedb nocreaterole noreplication nobypassrls")
-            verb = "alter" if cursor.fetchone() else "create"
-            cursor.execute(sql.SQL(verb + " role {} {}").format(name, attributes))
+            cursor.execute("select rolsuper or rolreplication or rolbypassrls from pg_roles where rolname = %s", [role])
+            existing = cursor.fetchone()
+            if existing is None:
+                cursor.execute(sql.SQL("create role {} login noinherit nosuperuser nocreatedb nocreaterole "
+                                       "noreplication nobypassrls").format(name))
+            elif existing[0]:  # only a superuser could take these back: never make a reader of such a role
+                raise ValueError(f"role {role} exists as a superuser, replication or bypassrls role: not a reader")
+            else:
+                cursor.execute(sql.SQL("alter role {} login noinherit nocreatedb nocreaterole").format(name))
             if password:
                 cursor.execute(sql.SQL("alter role {} password {}").format(name, sql.Literal(scram_verifier(password))))
             cursor.execute("select current_database(), current_setting('server_version_num')::int")

@@ -20,18 +20,13 @@ import dagster as dg
 import psycopg2
 import psycopg2.errors
 import pytest
-from postgres_copy import copy_tables
-from postgres_server import create_database, database_url
 
 from ecomops.settings import get_settings
 from orchestration.serving.assets import READER_GRANTS_KEY, reader_grants_asset
 from serving.postgres_readers import ensure_reader_role, reader_url, scram_verifier
 
-READER = "ecomops_reader"
-READER_PASSWORD = secrets.token_hex(12)
-OWNER = "ecomops_pipeline"  # the pipeline's own login: owns the database, may create roles, is no superuser
-OWNER_PASSWORD = secrets.token_hex(12)
 PIPELINE_SCHEMAS = ("raw", "staging", "intermediate", "quarantine")
+READER_PASSWORD = secrets.token_hex(12)  # of the roles the tests below make for themselves
 
 
 def as_user(url: str, user: str, password: str) -> str:
@@ -48,45 +43,25 @@ def rows(url: str, query: str, parameters=()) -> list[tuple]:
         connection.close()
 
 
-@pytest.fixture(scope="module")
-def warehouse_on_postgres(postgres_server, dashboard_warehouse, tmp_path_factory) -> str:
-    """A database owned by the pipeline's login, holding a real run's tables of every layer: the owner's URL."""
-    admin = create_database(postgres_server, "t_readers_warehouse")
-    connection = psycopg2.connect(postgres_server)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("select 1 from pg_roles where rolname = %s", [OWNER])
-        verb = "alter" if cursor.fetchone() else "create"
-        cursor.execute(f"{verb} role {OWNER} login createrole password %s", [OWNER_PASSWORD])
-        cursor.execute(f"alter database t_readers_warehouse owner to {OWNER}")
-    connection.close()
-    owner = as_user(admin, OWNER, OWNER_PASSWORD)
-    copied = copy_tables(dashboard_warehouse, owner, ("marts", "alerts", *PIPELINE_SCHEMAS),
-                         tmp_path_factory.mktemp("copy"))
-    assert copied["marts.kpi_shop_daily"] > 0 and any(name.startswith("raw.") for name in copied)
-    ensure_reader_role(owner, READER, READER_PASSWORD, "2s")
-    return owner
-
-
-def test_the_reader_selects_marts_and_alerts(warehouse_on_postgres):
-    reader = as_user(warehouse_on_postgres, READER, READER_PASSWORD)
+def test_the_reader_selects_marts_and_alerts(postgres_warehouse):
+    reader = postgres_warehouse.reader_url
     assert rows(reader, "select count(*) from marts.kpi_shop_daily")[0][0] > 0
     assert rows(reader, "select count(*) from alerts.kpi_alerts")[0][0] >= 0
-    assert rows(reader, "select current_user, current_setting('transaction_read_only')") == [(READER, "on")]
+    assert rows(reader, "select current_user, current_setting('transaction_read_only')") == [
+        (postgres_warehouse.reader_role, "on")]
 
 
 @pytest.mark.parametrize("schema", PIPELINE_SCHEMAS)
-def test_the_reader_is_denied_every_pipeline_schema(warehouse_on_postgres, schema):
-    tables = rows(warehouse_on_postgres, "select table_name from information_schema.tables where table_schema = %s "
-                  "order by 1", [schema])
+def test_the_reader_is_denied_every_pipeline_schema(postgres_warehouse, schema):
+    tables = rows(postgres_warehouse.owner_url, "select table_name from information_schema.tables "
+                  "where table_schema = %s order by 1", [schema])
     assert tables, f"the copied warehouse has no table in {schema}"
-    reader = as_user(warehouse_on_postgres, READER, READER_PASSWORD)
     with pytest.raises(psycopg2.errors.InsufficientPrivilege, match=f"permission denied for schema {schema}"):
-        rows(reader, f'select count(*) from "{schema}"."{tables[0][0]}"')
+        rows(postgres_warehouse.reader_url, f'select count(*) from "{schema}"."{tables[0][0]}"')
 
 
-def test_the_reader_writes_nothing_even_in_a_read_write_transaction(warehouse_on_postgres):
-    connection = psycopg2.connect(as_user(warehouse_on_postgres, READER, READER_PASSWORD))
+def test_the_reader_writes_nothing_even_in_a_read_write_transaction(postgres_warehouse):
+    connection = psycopg2.connect(postgres_warehouse.reader_url)
     try:
         with connection.cursor() as cursor:
             with pytest.raises(psycopg2.errors.ReadOnlySqlTransaction):
@@ -103,28 +78,34 @@ def test_the_reader_writes_nothing_even_in_a_read_write_transaction(warehouse_on
         connection.close()
 
 
-def test_the_statement_timeout_cancels_a_long_reader_query(warehouse_on_postgres):
-    reader = as_user(warehouse_on_postgres, READER, READER_PASSWORD)
+def test_the_statement_timeout_cancels_a_long_reader_query(postgres_warehouse):
+    reader = postgres_warehouse.reader_url
     assert rows(reader, "select current_setting('statement_timeout'), "
                 "current_setting('idle_in_transaction_session_timeout')") == [("2s", "2s")]
     with pytest.raises(psycopg2.errors.QueryCanceled, match="statement timeout"):
         rows(reader, "select count(*), pg_sleep(30) from marts.kpi_shop_daily")
 
 
-def test_grants_are_idempotent_and_tables_built_later_stay_readable(warehouse_on_postgres):
-    first = ensure_reader_role(warehouse_on_postgres, READER, READER_PASSWORD, "2s")
-    again = ensure_reader_role(warehouse_on_postgres, READER, READER_PASSWORD, "2s")
+def test_grants_are_idempotent_and_tables_built_later_stay_readable(postgres_warehouse):
+    first = ensure_reader_role(postgres_warehouse.owner_url, postgres_warehouse.reader_role,
+                               postgres_warehouse.reader_password, "2s")
+    again = ensure_reader_role(postgres_warehouse.owner_url, postgres_warehouse.reader_role,
+                               postgres_warehouse.reader_password, "2s")
     assert first == again and set(PIPELINE_SCHEMAS) <= set(again.withheld_schemas)
-    owner = psycopg2.connect(warehouse_on_postgres)
-    with owner, owner.cursor() as cursor:  # as dbt rebuilds a table: a new table renamed into place
-        cursor.execute("create table marts.kpi_rebuilt__dbt_tmp as select 1 as kept")
-        cursor.execute("alter table marts.kpi_rebuilt__dbt_tmp rename to kpi_rebuilt")
-        cursor.execute("create table raw.new_export as select 'buyer' as buyer_nick")
-    owner.close()
-    reader = as_user(warehouse_on_postgres, READER, READER_PASSWORD)
-    assert rows(reader, "select kept from marts.kpi_rebuilt") == [(1,)]
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        rows(reader, "select * from raw.new_export")
+    owner = psycopg2.connect(postgres_warehouse.owner_url)
+    owner.autocommit = True
+    try:
+        with owner.cursor() as cursor:  # as dbt rebuilds a table: a new table renamed into place
+            cursor.execute("create table marts.kpi_rebuilt__dbt_tmp as select 1 as kept")
+            cursor.execute("alter table marts.kpi_rebuilt__dbt_tmp rename to kpi_rebuilt")
+            cursor.execute("create table raw.new_export as select 'buyer' as buyer_nick")
+        assert rows(postgres_warehouse.reader_url, "select kept from marts.kpi_rebuilt") == [(1,)]
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            rows(postgres_warehouse.reader_url, "select * from raw.new_export")
+    finally:
+        with owner.cursor() as cursor:  # the session's other tests read this warehouse as it was
+            cursor.execute("drop table if exists marts.kpi_rebuilt, raw.new_export")
+        owner.close()
 
 
 def test_the_verifier_is_what_postgres_stores_for_the_password(postgres_server):
