@@ -6,6 +6,7 @@ pipeline runs on Postgres itself.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -109,12 +110,23 @@ def test_grants_are_idempotent_and_tables_built_later_stay_readable(postgres_war
 
 
 def test_the_verifier_is_what_postgres_stores_for_the_password(postgres_server):
-    salt = bytes(range(16))
-    assert scram_verifier("pencil", salt) == scram_verifier("pencil", salt)
-    assert scram_verifier("pencil", salt) != scram_verifier("pencil!", salt)
+    """Postgres hashes a plain password itself: our verifier of it, with the same salt, is the same string."""
+    connection = psycopg2.connect(postgres_server)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select 1 from pg_roles where rolname = 'ecomops_verifier_check'")
+            verb = "alter" if cursor.fetchone() else "create"
+            cursor.execute(f"{verb} role ecomops_verifier_check password %s", [READER_PASSWORD])
+            cursor.execute("select rolpassword from pg_authid where rolname = 'ecomops_verifier_check'")
+            (stored,) = cursor.fetchone()
+            cursor.execute("drop role ecomops_verifier_check")
+    finally:
+        connection.close()
+    iterations, salt = stored.removeprefix("SCRAM-SHA-256$").split("$")[0].split(":")
+    assert scram_verifier(READER_PASSWORD, base64.b64decode(salt), int(iterations)) == stored
     with pytest.raises(ValueError, match="ASCII"):
         scram_verifier("密码")
-    # The login with the verifier's password is the proof: the fixtures above log in through scram-sha-256.
 
 
 def test_the_serving_step_grants_the_reader_role_on_postgres(postgres_database, tmp_path):
@@ -161,20 +173,21 @@ from generate_series('2026-10-01'::date, '2026-10-30'::date, interval '1 day') a
 """
 INCREMENTAL_MODEL = """\
 {{ config(materialized='incremental', unique_key='date', incremental_strategy='delete+insert') }}
-select date, shop_code, build from {{ ref('kpi_shop_daily') }}
+select date, shop_code, {{ var('build', 1) }} as build from {{ ref('kpi_shop_daily') }}
 """
 SWAP_READER = "ecomops_reader_swap"
 WAITING = 120  # seconds a step below may take before the test gives up on it (never an assertion on time)
 
 
-def dbt_build(project: Path, server_url: str, **variables) -> subprocess.Popen:
-    """`dbt build` of the project on Postgres, in its own process, as the pipeline runs dbt."""
+def dbt_build(project: Path, server_url: str, select: str | None = None, **variables) -> subprocess.Popen:
+    """`dbt build` of the project (or of `select`) on Postgres, in its own process, as the pipeline runs dbt."""
     parts = urlsplit(server_url)
     (project / "profiles.yml").write_text(PROFILES.format(host=parts.hostname, port=parts.port, user=parts.username,
                                                           database=parts.path.lstrip("/")))
     environment = {**os.environ, "READERS_SWAP_PASSWORD": parts.password, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     return subprocess.Popen([str(Path(sys.executable).parent / "dbt"), "build", "--project-dir", str(project),
-                             "--profiles-dir", str(project), "--vars", json.dumps(variables)],
+                             "--profiles-dir", str(project), "--vars", json.dumps(variables),
+                             *(["--select", select] if select else [])],
                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -235,3 +248,46 @@ def test_a_dbt_build_succeeds_while_a_reader_holds_a_long_query_on_its_mart(post
     # After the swap readers see the new table whole, and the incremental model's new rows.
     assert rows(reader, "select count(*), min(build), max(build) from marts.kpi_shop_daily") == [(30, 2, 2)]
     assert rows(reader, "select count(*), min(build), max(build) from marts.kpi_shop_daily_incremental") == [(30, 2, 2)]
+
+
+def test_an_incremental_build_does_not_wait_for_a_reader_of_its_table(postgres_database, tmp_path):
+    """delete+insert takes a ROW EXCLUSIVE lock, which readers' ACCESS SHARE does not block: no timeout needed."""
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(DBT_PROJECT)
+    (project / "models" / "kpi_shop_daily.sql").write_text(TABLE_MODEL)
+    (project / "models" / "kpi_shop_daily_incremental.sql").write_text(INCREMENTAL_MODEL)
+    first = dbt_build(project, postgres_database, build=1)
+    assert first.wait() == 0, first.stdout.read()
+    patient = "ecomops_reader_patient"
+    ensure_reader_role(postgres_database, patient, READER_PASSWORD, "10min")
+    reader = psycopg2.connect(as_user(postgres_database, patient, READER_PASSWORD))
+    reader.autocommit = True
+    holding = reader.cursor()
+    holding.execute("select pg_backend_pid()")
+    (reader_pid,) = holding.fetchone()
+    thread = threading.Thread(target=lambda: _ignore_cancel(holding, "select count(*), pg_sleep(600) "
+                                                            "from marts.kpi_shop_daily_incremental"))
+    thread.start()
+    try:
+        wait_for(postgres_database, "select pid from pg_stat_activity where pid = %s and wait_event = 'PgSleep'",
+                 [reader_pid])
+        run = dbt_build(project, postgres_database, build=2, select="kpi_shop_daily_incremental")
+        output, _ = run.communicate(timeout=WAITING)
+        assert run.returncode == 0, output
+        # The reader is still reading: the build neither waited for it nor cut it.
+        assert rows(postgres_database, "select wait_event from pg_stat_activity where pid = %s",
+                    [reader_pid]) == [("PgSleep",)]
+    finally:
+        rows(postgres_database, "select pg_cancel_backend(%s)", [reader_pid])
+        thread.join(timeout=WAITING)
+        reader.close()
+    assert rows(postgres_database, "select count(*), min(build), max(build) from marts.kpi_shop_daily_incremental"
+                ) == [(30, 2, 2)]
+
+
+def _ignore_cancel(cursor, query: str) -> None:
+    try:
+        cursor.execute(query)
+    except psycopg2.errors.QueryCanceled:
+        pass
