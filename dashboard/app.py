@@ -16,8 +16,10 @@ from dashboard.access import LoginLimiter, User
 from dashboard.api import router
 from dashboard.explorer import router as explorer_router
 from dashboard.filters import FilterError, ForbiddenShop
+from dashboard.postgres_marts import PostgresMarts, WarehouseUnavailable
 from dashboard.serving_copy import ServingCopy, ServingCopyMissing
 from ecomops.settings import Settings
+from serving.postgres_readers import READER_PASSWORD_ENV, reader_url
 
 STATIC = Path(__file__).parent / "static"
 PAGES = ("overview", "traffic", "products", "inventory", "members", "finance", "alerts", "explorer", "screen")
@@ -35,10 +37,22 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or e['loc'][0]}: {e['msg']}" for e in error.errors())
 
 
+def marts_source(settings: Settings) -> ServingCopy | PostgresMarts:
+    """What the dashboard reads: the serving copy of a DuckDB warehouse, or a Postgres warehouse as its reader role."""
+    if settings.target != "postgres":
+        return ServingCopy(settings.serving)
+    url = settings.reader_url or (settings.postgres_url and reader_url(
+        settings.postgres_url, settings.reader_role, settings.secret(READER_PASSWORD_ENV)))
+    if not url:
+        raise ValueError("ECOMOPS_TARGET=postgres needs ECOMOPS_READER_URL, or ECOMOPS_POSTGRES_URL and "
+                         f"${READER_PASSWORD_ENV}: the dashboard reads as the reader role (docs/postgres.md)")
+    return PostgresMarts(url)
+
+
 def create_app(settings: Settings, users: dict[str, User]) -> FastAPI:
     app = FastAPI(title="ecomops dashboard API", version="1", openapi_url="/api/v1/openapi.json",
                   docs_url=None, redoc_url=None)  # FastAPI's docs pages load from a CDN; the schema is enough
-    app.state.serving_copy = ServingCopy(settings.serving)
+    app.state.serving_copy = marts_source(settings)
     app.state.users = users
     app.state.identity_header = settings.dashboard_identity_header
     app.state.login_limiter = LoginLimiter()
@@ -59,6 +73,7 @@ def create_app(settings: Settings, users: dict[str, User]) -> FastAPI:
     app.add_exception_handler(FilterError, lambda request, error: _error(400, str(error)))
     app.add_exception_handler(ForbiddenShop, lambda request, error: _error(403, str(error)))
     app.add_exception_handler(ServingCopyMissing, lambda request, error: _error(503, str(error)))
+    app.add_exception_handler(WarehouseUnavailable, lambda request, error: _error(503, str(error)))
     app.add_exception_handler(RequestValidationError, lambda request, error: _error(400, _validation_message(error)))
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     shell = (STATIC / "index.html").read_text(encoding="utf-8")

@@ -25,7 +25,8 @@ DOWNLOADS = {"csv": ("text/csv; charset=utf-8", to_csv), "xlsx": (
 
 
 def layer(request: Request) -> SemanticLayer:
-    return semantic_layer(request.app.state.semantic_manifest)
+    """The semantic layer compiling for the SQL dialect of the marts the app reads (DuckDB or Postgres)."""
+    return semantic_layer(request.app.state.semantic_manifest, request.app.state.serving_copy.dialect)
 
 
 def _names(value: str | None, what: str) -> list[str]:

@@ -27,9 +27,15 @@ RATIOS = {
 BREAKDOWNS = {"date": "date", "platform": "platform", "shop": "shop_code"}
 
 
+def ratio(numerator: str, denominator: str) -> str:
+    """SQL of numerator ÷ denominator, null for a zero denominator: a fraction on DuckDB and Postgres alike
+    (Postgres divides whole numbers into a whole number)."""
+    return f"cast({numerator} as double precision) / nullif({denominator}, 0)"
+
+
 def _aggregates() -> str:
     sums = [f"sum({name}) as {name}" for name in SUMS]
-    ratios = [f"sum({numerator}) / nullif(sum({denominator}), 0) as {name}"
+    ratios = [f"{ratio(f'sum({numerator})', f'sum({denominator})')} as {name}"
               for name, (numerator, denominator) in RATIOS.items()]
     return ", ".join(sums + ratios)
 
@@ -76,7 +82,7 @@ def breakdown(copy: ServingCopy, kpi_filter: Filter, by: str) -> list[dict]:
     if by == "shop":
         where, parameters = _where(kpi_filter, "k.")
         return copy.rows(
-            f"select k.shop_code, any_value(s.shop_name) as shop_name, any_value(k.platform) as platform, "
+            f"select k.shop_code, min(s.shop_name) as shop_name, min(k.platform) as platform, "
             f"{_aggregates()} from {TABLE} as k join marts.dim_shops as s using (shop_code) "
             f"where {where} group by k.shop_code order by paid_amount desc",
             parameters)

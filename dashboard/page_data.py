@@ -1,4 +1,7 @@
-"""What each page shows beyond the shop KPIs, read from the marts of the serving copy.
+"""What each page shows beyond the shop KPIs, read from the marts (the serving copy, or Postgres as its reader role).
+
+The SQL runs on DuckDB and Postgres alike: no `group by all`, no `any_value`, every derived table named,
+ratios through `kpis.ratio`.
 
 Only aggregates leave here: never a buyer or customer key, hashed or not, nor a receiver's name or address.
 Stock and the SKU-day KPIs are seller-wide (orders do not say which warehouse shipped), so a user limited
@@ -10,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dashboard.filters import Filter
-from dashboard.kpis import totals
+from dashboard.kpis import ratio, totals
 from dashboard.serving_copy import ServingCopy
 
 TOP_SKUS = 10
@@ -33,7 +36,7 @@ def traffic(copy: ServingCopy, kpi_filter: Filter) -> dict:
     sources = copy.rows(
         "select traffic_source, sum(visitors) as visitors, sum(paid_buyers) as paid_buyers, "
         "sum(paid_amount) as paid_amount, "
-        "sum(paid_buyers) / nullif(sum(visitors), 0) as payment_conversion "
+        f"{ratio('sum(paid_buyers)', 'sum(visitors)')} as payment_conversion "
         f"from marts.fct_traffic_daily where {where} group by traffic_source order by visitors desc", parameters)
     return {"funnel": funnel, "sources": sources}
 
@@ -58,7 +61,7 @@ def sku_sales(copy: ServingCopy, kpi_filter: Filter, seller_wide: bool, search: 
         source += " and (k.sku_code ilike ? or s.product_name ilike ?)"
         parameters += [f"%{search}%", f"%{search}%"]
     return copy.rows(
-        "select k.sku_code, any_value(s.product_name) as product_name, any_value(s.category) as category, "
+        "select k.sku_code, min(s.product_name) as product_name, min(s.category) as category, "
         f"sum(k.units_sold) as units_sold, sum(k.paid_amount) as paid_amount, {orders} as paid_orders "
         f"{source} group by k.sku_code having sum(k.units_sold) > 0 order by paid_amount desc, k.sku_code limit ?",
         [*parameters, limit])
@@ -71,8 +74,8 @@ def products(copy: ServingCopy, kpi_filter: Filter, seller_wide: bool) -> dict:
     """
     shops = ("all",) if seller_wide else kpi_filter.shops
     months = copy.rows(
-        "select period_start, sum(skus_sold_trailing_30d) / nullif(sum(skus_on_sale_or_in_stock), 0) "
-        "as sell_through_breadth, sum(top_skus_paid_amount) / nullif(sum(paid_amount), 0) as hit_product_share, "
+        f"select period_start, {ratio('sum(skus_sold_trailing_30d)', 'sum(skus_on_sale_or_in_stock)')} "
+        f"as sell_through_breadth, {ratio('sum(top_skus_paid_amount)', 'sum(paid_amount)')} as hit_product_share, "
         "max(new_sku_share) as new_sku_share, max(sell_out_rate) as sell_out_rate "
         f"from marts.kpi_product_period where period_start between date_trunc('month', ?::date) and ? "
         f"and shop_code in ({', '.join('?' for _ in shops)}) group by period_start order by period_start",
@@ -95,7 +98,7 @@ def inventory(copy: ServingCopy, kpi_filter: Filter) -> dict:
         "days_of_inventory": copy.rows(
             "select bucket, count(*) as skus from (select case when days_of_inventory < 7 then '<7' "
             "when days_of_inventory < 30 then '7-30' when days_of_inventory < 90 then '30-90' else '90+' end "
-            f"as bucket, days_of_inventory {on_day} and days_of_inventory is not null) "
+            f"as bucket, days_of_inventory {on_day} and days_of_inventory is not null) as buckets "
             "group by bucket order by min(days_of_inventory)",
             [day["date"]]),
         "slow_movers": copy.rows(f"select {sku} {on_day} and i.is_slow_moving order by i.available_qty desc, "
@@ -113,13 +116,14 @@ def members(copy: ServingCopy, kpi_filter: Filter) -> dict:
                          parameters),
         "cohorts": copy.rows(
             "select cohort_month, months_since_first_purchase, sum(cohort_size) as cohort_size, "
-            "sum(retained_buyers) / nullif(sum(cohort_size), 0) as retention_rate "
-            f"from marts.cohort_retention where {shops} group by all order by cohort_month, "
+            f"{ratio('sum(retained_buyers)', 'sum(cohort_size)')} as retention_rate "
+            f"from marts.cohort_retention where {shops} group by cohort_month, months_since_first_purchase "
+            "order by cohort_month, "
             "months_since_first_purchase", parameters),
         "months": copy.rows(
             "select period_start, sum(paying_buyers) as paying_buyers, sum(new_buyers) as new_buyers, "
-            "sum(new_buyers) / nullif(sum(paying_buyers), 0) as new_buyer_rate, "
-            "sum(repeat_buyers) / nullif(sum(paying_buyers), 0) as repurchase_rate "
+            f"{ratio('sum(new_buyers)', 'sum(paying_buyers)')} as new_buyer_rate, "
+            f"{ratio('sum(repeat_buyers)', 'sum(paying_buyers)')} as repurchase_rate "
             f"from marts.kpi_customer_period where {month_range} and {shops} group by period_start "
             "order by period_start", [kpi_filter.start, kpi_filter.end, *parameters]),
     }
@@ -139,9 +143,9 @@ def finance(copy: ServingCopy, kpi_filter: Filter) -> dict:
     shops, parameters = kpi_filter.shop_condition()
     budget = copy.rows(
         "select month_start, account, sum(actual_amount) as actual_amount, sum(budget_amount) as budget_amount, "
-        "sum(actual_amount) / nullif(sum(budget_amount), 0) as budget_attainment "
+        f"{ratio('sum(actual_amount)', 'sum(budget_amount)')} as budget_attainment "
         f"from marts.kpi_budget_monthly where month_start between date_trunc('month', ?::date) and ? and {shops} "
-        "and budget_amount is not null group by all order by month_start, account",
+        "and budget_amount is not null group by month_start, account order by month_start, account",
         [kpi_filter.start, kpi_filter.end, *parameters])
     return {"waterfall": waterfall, "budget": budget}
 

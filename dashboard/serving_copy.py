@@ -40,6 +40,8 @@ class Publication:
 
 
 class ServingCopy:
+    dialect = "duckdb"  # of the SQL it runs (the semantic layer compiles for it)
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = threading.Lock()
@@ -96,9 +98,10 @@ class ServingCopy:
 
 
 def json_value(value):
-    """A value as JSON carries it: decimals as floats, dates as ISO strings."""
+    """A value as JSON carries it: decimals as floats (whole ones as integers: Postgres sums integers into
+    numerics), dates as ISO strings."""
     if isinstance(value, decimal.Decimal):
-        return float(value)
+        return int(value) if value.is_finite() and value.as_tuple().exponent >= 0 else float(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value

@@ -101,6 +101,15 @@ class Settings(WarehousePaths):
     dashboard_users: Path | None = None
     dashboard_identity_header: str | None = None
     dashboard_session_key: str | None = field(default=None, repr=False)
+    # The warehouse: the embedded DuckDB file, or a Postgres server at postgres_url (a secret: env only).
+    target: str = "duckdb"
+    postgres_url: str | None = field(default=None, repr=False)
+    # On Postgres, readers (BI tools, the dashboard) log in as this role; its password is the secret
+    # $ECOMOPS_READER_PASSWORD. reader_url: where the dashboard connects, when not the warehouse's server
+    # as that role (a secret: it may hold the password). See docs/postgres.md.
+    reader_role: str = "ecomops_reader"
+    reader_statement_timeout: str = "30s"
+    reader_url: str | None = field(default=None, repr=False)
 
 
 def warehouse_paths(warehouse: Path, landing: Path, mappings: Path = PACKAGED_MAPPINGS,
@@ -135,6 +144,11 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
         dashboard_users=Path(environ["ECOMOPS_DASHBOARD_USERS"]) if environ.get("ECOMOPS_DASHBOARD_USERS") else None,
         dashboard_identity_header=environ.get("ECOMOPS_DASHBOARD_IDENTITY_HEADER") or None,
         dashboard_session_key=environ.get("ECOMOPS_DASHBOARD_SESSION_KEY") or None,
+        target=environ.get("ECOMOPS_TARGET") or "duckdb",
+        postgres_url=environ.get("ECOMOPS_POSTGRES_URL") or None,
+        reader_role=environ.get("ECOMOPS_READER_ROLE") or "ecomops_reader",
+        reader_statement_timeout=environ.get("ECOMOPS_READER_STATEMENT_TIMEOUT") or "30s",
+        reader_url=environ.get("ECOMOPS_READER_URL") or None,
     )
 
 

@@ -30,7 +30,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
     return dg.Definitions.merge(
         domains,
-        serving_definitions([key for assets_def in domains.assets for key in assets_def.keys]),
+        serving_definitions([key for assets_def in domains.assets for key in assets_def.keys], settings),
         dg.Definitions(
             jobs=[build_everything_job],
             schedules=[daily_refresh_schedule(settings)],

@@ -1,7 +1,8 @@
-"""Metric queries compiled by MetricFlow from dbt's semantic manifest, run on a read-only DuckDB connection.
+"""Metric queries compiled by MetricFlow from dbt's semantic manifest, run on a read-only connection.
 
-MetricFlow only compiles here: its engine is given a SQL client that knows the dialect (DuckDB) and
-runs nothing. Our own connection runs the SQL, so no dbt adapter or profile is needed at query time.
+MetricFlow only compiles here: its engine is given a SQL client that knows the dialect (DuckDB or Postgres)
+and runs nothing. Our own connection runs the SQL (a DuckDB connection, or a psycopg2 connection in a
+read-only transaction), so no dbt adapter or profile is needed at query time.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import pyarrow as pa
 from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest, OutputColumnOrderMode
 from metricflow.protocols.sql_client import SqlEngine
 from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
+from metricflow.sql.render.postgres import PostgresSQLSqlPlanRenderer
+from metricflow.sql.render.sql_plan_renderer import SqlPlanRenderer
 from metricflow_semantics.errors.error_classes import InvalidQueryException
 from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
@@ -28,11 +31,22 @@ from semantic.filters import canonical_where, render_filters
 COMPILED_QUERIES_KEPT = 1024
 
 
-class CompileOnlyDuckDbClient:
-    """MetricFlow's SqlClient protocol, for compiling only: the DuckDB dialect, and no execution."""
+# The dialects the layer compiles for: (MetricFlow's engine, its renderer).
+DIALECTS: dict[str, tuple[SqlEngine, type[SqlPlanRenderer]]] = {
+    "duckdb": (SqlEngine.DUCKDB, DuckDbSqlPlanRenderer),
+    "postgres": (SqlEngine.POSTGRES, PostgresSQLSqlPlanRenderer),
+}
 
-    sql_engine_type = SqlEngine.DUCKDB
-    sql_plan_renderer = DuckDbSqlPlanRenderer()
+
+class CompileOnlyClient:
+    """MetricFlow's SqlClient protocol, for compiling only: one dialect, and no execution."""
+
+    def __init__(self, dialect: str):
+        if dialect not in DIALECTS:
+            raise ValueError(f"unknown SQL dialect {dialect!r}: one of {', '.join(DIALECTS)}")
+        engine, renderer = DIALECTS[dialect]
+        self.sql_engine_type = engine
+        self.sql_plan_renderer = renderer()
 
     def query(self, stmt, sql_bind_parameter_set=None):
         raise NotImplementedError("compile only: SemanticLayer.query runs the SQL on its own connection")
@@ -64,10 +78,11 @@ def load_semantic_manifest(path: Path):
 class SemanticLayer:
     """The metrics of one semantic manifest: their catalog, their SQL (compiled once per query), their results."""
 
-    def __init__(self, manifest_path: Path):
+    def __init__(self, manifest_path: Path, dialect: str = "duckdb"):
         manifest = load_semantic_manifest(manifest_path)
+        self.dialect = dialect
         self._engine = MetricFlowEngine(semantic_manifest_lookup=SemanticManifestLookup(manifest),
-                                        sql_client=CompileOnlyDuckDbClient())
+                                        sql_client=CompileOnlyClient(dialect))
         self._catalog = Catalog.of(self._engine, manifest)
         relations = [m.node_relation for m in manifest.semantic_models]
         relations += [spine.node_relation for spine in manifest.project_configuration.time_spines]
@@ -88,16 +103,16 @@ class SemanticLayer:
         request = self._normalized(metrics, group_by, where, order_by, limit, filters)
         return self._compiled(*request)
 
-    def query(self, connection: duckdb.DuckDBPyConnection, metrics: Sequence[str], group_by: Sequence[str] = (),
+    def query(self, connection, metrics: Sequence[str], group_by: Sequence[str] = (),
               where: Sequence[str] = (), order_by: Sequence[str] = (), limit: int | None = None,
               filters: Sequence[tuple[str, str, object]] = ()) -> pa.Table:
-        """The query's rows, columns named as requested (group-bys, then metrics); time group-bys as dates."""
+        """The query's rows, columns named as requested (group-bys, then metrics); time group-bys as dates.
+
+        `connection`: a read-only DuckDB connection for the duckdb dialect, a psycopg2 connection in a
+        read-only transaction for postgres.
+        """
         sql = self.compile(metrics, group_by, where, order_by, limit, filters)
-        ((read_only,),) = connection.execute(
-            "select readonly from duckdb_databases() where database_name = current_database()").fetchall()
-        if not read_only:
-            raise ValueError("the semantic layer reads only: open the DuckDB file with read_only=True")
-        table = connection.sql(sql).to_arrow_table()
+        table = _postgres_rows(connection, sql) if self.dialect == "postgres" else _duckdb_rows(connection, sql)
         for index, name in enumerate(table.column_names):
             if name in group_by and pa.types.is_timestamp(table.schema.field(name).type):  # grains are a day or more
                 table = table.set_column(index, name, table.column(name).cast(pa.date32()))
@@ -133,16 +148,36 @@ class SemanticLayer:
         return statement.sql
 
 
-def semantic_layer(manifest_path: Path) -> SemanticLayer:
+def _duckdb_rows(connection: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+    ((read_only,),) = connection.execute(
+        "select readonly from duckdb_databases() where database_name = current_database()").fetchall()
+    if not read_only:
+        raise ValueError("the semantic layer reads only: open the DuckDB file with read_only=True")
+    return connection.sql(sql).to_arrow_table()
+
+
+def _postgres_rows(connection, sql: str) -> pa.Table:
+    """The rows of `sql` on a psycopg2 connection, which must be in a read-only transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("show transaction_read_only")
+        if cursor.fetchone()[0] != "on":
+            raise ValueError("the semantic layer reads only: use a read-only transaction (readonly=True)")
+        cursor.execute(sql)  # no parameters: psycopg2 leaves a % in the SQL as it is
+        names = [column.name for column in cursor.description]
+        rows = cursor.fetchall()
+    return pa.table({name: pa.array([row[index] for row in rows]) for index, name in enumerate(names)})
+
+
+def semantic_layer(manifest_path: Path, dialect: str = "duckdb") -> SemanticLayer:
     """The layer of the manifest as it is now: rebuilt when `make install` (dbt parse) rewrites the file.
 
     So a metric added to the semantic layer reaches a running dashboard without a restart.
     """
     stat = os.stat(manifest_path)
-    return _layer_of(Path(manifest_path), stat.st_mtime_ns, stat.st_size)
+    return _layer_of(Path(manifest_path), dialect, stat.st_mtime_ns, stat.st_size)
 
 
-@functools.lru_cache(maxsize=4)
-def _layer_of(manifest_path: Path, mtime_ns: int, size: int) -> SemanticLayer:
-    """One layer per version of a manifest, built on first use (MetricFlow's engine takes a fraction of a second)."""
-    return SemanticLayer(manifest_path)
+@functools.lru_cache(maxsize=8)
+def _layer_of(manifest_path: Path, dialect: str, mtime_ns: int, size: int) -> SemanticLayer:
+    """One layer per version of a manifest and dialect, built on first use (MetricFlow's engine: a fraction of a second)."""
+    return SemanticLayer(manifest_path, dialect)

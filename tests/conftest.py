@@ -6,10 +6,13 @@ import csv
 import hashlib
 import io
 import os
+import secrets
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import psycopg2
 import pytest
 import xlsxwriter
 
@@ -135,3 +138,48 @@ def postgres_database(postgres_server: str, request: pytest.FixtureRequest) -> s
 
     name = "t_" + hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:16]
     return create_database(postgres_server, name)
+
+
+POSTGRES_OWNER = "ecomops_pipeline"  # the pipeline's own login: owns the database, may create roles, no superuser
+
+
+@dataclass(frozen=True)
+class PostgresWarehouse:
+    owner_url: str
+    reader_role: str
+    reader_password: str
+    reader_url: str
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse(postgres_server, dashboard_warehouse, tmp_path_factory) -> PostgresWarehouse:
+    """A Postgres warehouse of a real run's tables (every layer), its reader role `ecomops_reader` granted
+    (statement timeout 2 s).
+
+    Owned by a login that may create roles and is no superuser, as the pipeline's should be. Until the
+    pipeline runs on Postgres, the tables are the DuckDB run's, copied (tests/postgres_copy.py).
+    """
+    from postgres_copy import copy_tables
+    from postgres_server import create_database
+
+    from serving.postgres_readers import ensure_reader_role, reader_url
+
+    database = "t_postgres_warehouse"
+    admin = create_database(postgres_server, database)
+    password = secrets.token_hex(12)
+    connection = psycopg2.connect(postgres_server)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("select 1 from pg_roles where rolname = %s", [POSTGRES_OWNER])
+        verb = "alter" if cursor.fetchone() else "create"
+        cursor.execute(f"{verb} role {POSTGRES_OWNER} login createrole password %s", [password])
+        cursor.execute(f"alter database {database} owner to {POSTGRES_OWNER}")
+    connection.close()
+    owner = reader_url(admin, POSTGRES_OWNER, password)
+    copied = copy_tables(dashboard_warehouse, owner, ("marts", "alerts", "raw", "staging", "intermediate",
+                                                      "quarantine"), tmp_path_factory.mktemp("postgres_copy"))
+    assert copied["marts.kpi_shop_daily"] > 0
+    reader_password = secrets.token_hex(12)
+    ensure_reader_role(owner, "ecomops_reader", reader_password, "2s")
+    return PostgresWarehouse(owner, "ecomops_reader", reader_password,
+                             reader_url(owner, "ecomops_reader", reader_password))

@@ -1,4 +1,5 @@
-"""The serving copy: the file BI tools and analysts open, published after everything it copies was built."""
+"""What readers get after a run: on DuckDB the serving copy, the file BI tools and analysts open, published after
+everything it copies was built; on Postgres a role on the marts (the reader grants)."""
 
 import datetime as dt
 from collections import Counter
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from ecomops.settings import Settings
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import incremental_unique_keys
+from serving.postgres_readers import READER_PASSWORD_ENV, ensure_reader_role
 from serving.publish import write_run_summary
 
 SERVING_COPY_KEY = dg.AssetKey(["serving", "warehouse_copy"])
@@ -79,3 +82,34 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         return dg.MaterializeResult(metadata=summary)
 
     return warehouse_copy
+
+
+READER_GRANTS_KEY = dg.AssetKey(["serving", "reader_grants"])
+
+
+def reader_grants_asset(upstream: Sequence[dg.AssetKey], settings: Settings) -> dg.AssetsDefinition:
+    """On Postgres, in place of the serving copy: readers get a role on the marts (serving.postgres_readers)."""
+
+    @dg.asset(key=READER_GRANTS_KEY, deps=list(upstream), group_name="serving", kinds={"postgres"})
+    def reader_grants(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        """The read-only role BI tools and the dashboard log in as: marts and alerts, a statement timeout."""
+        if not settings.postgres_url:
+            raise dg.Failure("ECOMOPS_TARGET=postgres needs ECOMOPS_POSTGRES_URL (docs/postgres.md)")
+        grants = ensure_reader_role(settings.postgres_url, settings.reader_role,
+                                    settings.secret(READER_PASSWORD_ENV), settings.reader_statement_timeout)
+        if not grants.password_set:
+            context.log.warning(f"${READER_PASSWORD_ENV} is not set: role {grants.role} cannot log in over TCP")
+        checks = _check_outcomes(context)
+        alerts_fired = _alerts_fired(context)
+        context.log.info(f"readers: role {grants.role} selects {grants.tables} tables of "
+                         f"{', '.join(grants.schemas)} in {grants.database}; nothing in "
+                         f"{', '.join(grants.withheld_schemas) or 'other schemas'}")
+        return dg.MaterializeResult(metadata={
+            "reader_role": grants.role, "database": grants.database, "readable_schemas": ", ".join(grants.schemas),
+            "readable_tables": grants.tables, "withheld_schemas": ", ".join(grants.withheld_schemas),
+            "statement_timeout": grants.statement_timeout, "password_set": grants.password_set,
+            "checks_passed": checks["passed"], "checks_failed": checks["failed"], "checks_warned": checks["warned"],
+            **({"alerts_fired": alerts_fired} if alerts_fired is not None else {}),
+        })
+
+    return reader_grants
