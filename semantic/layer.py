@@ -179,5 +179,5 @@ def semantic_layer(manifest_path: Path, dialect: str = "duckdb") -> SemanticLaye
 
 @functools.lru_cache(maxsize=8)
 def _layer_of(manifest_path: Path, dialect: str, mtime_ns: int, size: int) -> SemanticLayer:
-    """One layer per version of a manifest and dialect, built on first use (MetricFlow's engine: a fraction of a second)."""
+    """One layer per manifest version and dialect, built on first use (MetricFlow takes a fraction of a second)."""
     return SemanticLayer(manifest_path, dialect)
