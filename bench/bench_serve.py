@@ -4,7 +4,9 @@ Generates the demo landing, runs the pipeline (both timed), starts `ecomops serv
 `--clients` concurrent clients send `--requests` requests each to every endpoint (the default range: the
 last 30 days of data; the summary over the whole year too). Pages load in Debian's Chromium, one after
 another while the same clients keep the API busy; complete = every chart drawn (ECharts `finished`).
-Targets: p95 ≤ 100 ms per endpoint, a page complete in ≤ 1.5 s.
+Targets: p95 ≤ 100 ms per endpoint, a page complete in ≤ 1.5 s. The dashboard keeps query results per
+serving copy (dashboard/result_cache.py), so each endpoint's first request is also timed alone: the cost of
+a query nobody asked since the last publication.
 
     python bench/bench_serve.py [--shops 20] [--days 365] [--clients 4] [--reuse]
 
@@ -57,14 +59,16 @@ def timed_get(url: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def api_latencies(base: str, clients: int, requests: int, first: str, last: str) -> dict[str, list[float]]:
-    results = {}
+def api_latencies(base: str, clients: int, requests: int, first: str, last: str
+                  ) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Per endpoint: the first request alone (its queries not yet cached), then the concurrent ones."""
+    uncached, results = {}, {}
     with ThreadPoolExecutor(clients) as pool:
         for endpoint, options in ENDPOINTS:
             url = _url(base, endpoint, options, first, last)
-            timed_get(url)  # warm
+            uncached[endpoint] = timed_get(url)
             results[endpoint] = list(pool.map(timed_get, [url] * (clients * requests)))
-    return results
+    return uncached, results
 
 
 def page_times(base: str, loads: int, clients: int) -> dict[str, list[float]]:
@@ -143,16 +147,18 @@ def main() -> None:
     figures |= {"serving_copy_mb": round(serving.stat().st_size / 2**20, 1), **counts, "first_date": first,
                 "last_date": last}
     with running_dashboard(out, warehouse) as base:
-        latencies = api_latencies(base, args.clients, args.requests, first, last)
+        uncached, latencies = api_latencies(base, args.clients, args.requests, first, last)
         pages = page_times(base, args.page_loads, args.clients)
-    figures["api_ms"] = {name: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 0.95), 1),
-                                "n": len(v)} for name, v in latencies.items()}
+    figures["api_ms"] = {name: {"first": round(uncached[name], 1), "p50": round(statistics.median(v), 1),
+                                "p95": round(percentile(v, 0.95), 1), "n": len(v)} for name, v in latencies.items()}
     figures["page_complete_ms"] = {name: {"median": round(statistics.median(v)), "max": round(max(v))}
                                    for name, v in pages.items()}
     print(json.dumps({k: v for k, v in figures.items() if k not in ("api_ms", "page_complete_ms")}, indent=1))
-    print(f"\n{'endpoint':24} {'p50 ms':>8} {'p95 ms':>8}   target p95 ≤ {API_TARGET_MS} ms")
+    print(f"\n{'endpoint':24} {'first ms':>9} {'p50 ms':>8} {'p95 ms':>8}   target p95 ≤ {API_TARGET_MS} ms "
+          "(first: alone, before its queries are cached)")
     for name, row in figures["api_ms"].items():
-        print(f"{name:24} {row['p50']:8.1f} {row['p95']:8.1f}   {'ok' if row['p95'] <= API_TARGET_MS else 'SLOW'}")
+        print(f"{name:24} {row['first']:9.1f} {row['p50']:8.1f} {row['p95']:8.1f}   "
+              f"{'ok' if row['p95'] <= API_TARGET_MS else 'SLOW'}")
     print(f"\n{'page':24} {'median ms':>10} {'max ms':>8}   target ≤ {PAGE_TARGET_MS} ms")
     for name, row in figures["page_complete_ms"].items():
         print(f"{name:24} {row['median']:10} {row['max']:8}   {'ok' if row['max'] <= PAGE_TARGET_MS else 'SLOW'}")

@@ -21,6 +21,8 @@ from typing import TypeVar
 
 import duckdb
 
+from dashboard.result_cache import ResultCache
+
 CATALOG = "serving"
 T = TypeVar("T")
 
@@ -74,13 +76,13 @@ class ServingCopy:
         return publication.derived[name]
 
     def rows(self, sql: str, parameters: Sequence | dict | None = None) -> list[dict]:
-        """The rows of a query as JSON-ready dicts (dates as ISO strings, decimals as floats)."""
+        """The rows of a query as JSON-ready dicts (dates as ISO strings, decimals as floats), cached per copy."""
         def fetch(cursor: duckdb.DuckDBPyConnection) -> list[dict]:
             result = cursor.execute(sql, parameters or [])
             names = [column[0] for column in result.description]
             return [dict(zip(names, map(json_value, row))) for row in result.fetchall()]
 
-        return self.query(fetch)
+        return self.derived("results", lambda _: ResultCache()).rows(sql, parameters, lambda: self.query(fetch))
 
     def query(self, run: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """`run(cursor)` on the copy (its catalog in use, read-only): for readers that write their own queries."""
