@@ -15,7 +15,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from ecomops.settings import PATH_FIELDS, WarehousePaths
+from ecomops.settings import DEFAULT_TARGET, PATH_FIELDS, WarehousePaths
 from serving.catalog import table_row_counts
 from serving.publish import ServingPublication, publish_serving_copy
 
@@ -37,15 +37,16 @@ class WarehouseResource(dg.ConfigurableResource):
     dlt_working_dir: str
     buyer_salt_file: str
     run_summary: str
+    target: str = DEFAULT_TARGET  # duckdb: the file `warehouse`; postgres: the database of $ECOMOPS_POSTGRES_URL
 
     @classmethod
     def from_settings(cls, paths: WarehousePaths) -> WarehouseResource:
-        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS})
+        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS}, target=paths.target)
 
     @property
     def settings(self) -> WarehousePaths:
         """This warehouse's paths, exactly those the resource was given (secrets: the run's environment)."""
-        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS})
+        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS}, target=self.target)
 
     def publish_serving_copy(self, unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
         """Publish this warehouse's serving copy (see `serving.publish.publish_serving_copy`)."""
