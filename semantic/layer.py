@@ -1,7 +1,8 @@
-"""Metric queries compiled by MetricFlow from dbt's semantic manifest, run on a read-only DuckDB connection.
+"""Metric queries compiled by MetricFlow from dbt's semantic manifest, run on a read-only warehouse connection.
 
-MetricFlow only compiles here: its engine is given a SQL client that knows the dialect (DuckDB) and
-runs nothing. Our own connection runs the SQL, so no dbt adapter or profile is needed at query time.
+MetricFlow only compiles here: its engine is given a SQL client that knows the dialect (DuckDB, or
+Postgres for a Postgres warehouse) and runs nothing. Our own connection runs the SQL, so no dbt adapter
+or profile is needed at query time.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import pyarrow as pa
 from metricflow.engine.metricflow_engine import MetricFlowEngine, MetricFlowQueryRequest, OutputColumnOrderMode
 from metricflow.protocols.sql_client import SqlEngine
 from metricflow.sql.render.duckdb_renderer import DuckDbSqlPlanRenderer
+from metricflow.sql.render.postgres import PostgresSQLSqlPlanRenderer
 from metricflow_semantics.errors.error_classes import InvalidQueryException
 from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
+from ingestion.warehouse import WarehouseConnection
 from semantic.catalog import Catalog
 from semantic.filters import canonical_where, render_filters
 
@@ -45,6 +48,16 @@ class CompileOnlyDuckDbClient:
         return f"${bind_parameter_key}"
 
 
+class CompileOnlyPostgresClient(CompileOnlyDuckDbClient):
+    """The same, in the Postgres dialect."""
+
+    sql_engine_type = SqlEngine.POSTGRES
+    sql_plan_renderer = PostgresSQLSqlPlanRenderer()
+
+
+COMPILE_ONLY_CLIENTS = {"duckdb": CompileOnlyDuckDbClient, "postgres": CompileOnlyPostgresClient}
+
+
 def load_semantic_manifest(path: Path):
     """dbt's semantic_manifest.json, its relations named `schema.table`, without the database.
 
@@ -63,10 +76,11 @@ def load_semantic_manifest(path: Path):
 class SemanticLayer:
     """The metrics of one semantic manifest: their catalog, their SQL (compiled once per query), their results."""
 
-    def __init__(self, manifest_path: Path):
+    def __init__(self, manifest_path: Path, dialect: str = "duckdb"):
         manifest = load_semantic_manifest(manifest_path)
+        self.dialect = dialect
         self._engine = MetricFlowEngine(semantic_manifest_lookup=SemanticManifestLookup(manifest),
-                                        sql_client=CompileOnlyDuckDbClient())
+                                        sql_client=COMPILE_ONLY_CLIENTS[dialect]())
         self._catalog = Catalog.of(self._engine, manifest)
         relations = [m.node_relation for m in manifest.semantic_models]
         relations += [spine.node_relation for spine in manifest.project_configuration.time_spines]
@@ -87,20 +101,30 @@ class SemanticLayer:
         request = self._normalized(metrics, group_by, where, order_by, limit, filters)
         return self._compiled(*request)
 
-    def query(self, connection: duckdb.DuckDBPyConnection, metrics: Sequence[str], group_by: Sequence[str] = (),
+    def query(self, connection: duckdb.DuckDBPyConnection | WarehouseConnection, metrics: Sequence[str], group_by: Sequence[str] = (),
               where: Sequence[str] = (), order_by: Sequence[str] = (), limit: int | None = None,
               filters: Sequence[tuple[str, str, object]] = ()) -> pa.Table:
         """The query's rows, columns named as requested (group-bys, then metrics); time group-bys as dates."""
         sql = self.compile(metrics, group_by, where, order_by, limit, filters)
-        ((read_only,),) = connection.execute(
-            "select readonly from duckdb_databases() where database_name = current_database()").fetchall()
-        if not read_only:
-            raise ValueError("the semantic layer reads only: open the DuckDB file with read_only=True")
-        table = connection.sql(sql).to_arrow_table()
+        if isinstance(connection, WarehouseConnection):
+            if connection.dialect != self.dialect:
+                raise ValueError(f"this layer compiles {self.dialect} SQL, the connection is {connection.dialect}")
+            if not connection.read_only:
+                raise ValueError("the semantic layer reads only: open the warehouse with read_only=True")
+            table = connection.arrow(sql)
+        else:
+            table = self._query_duckdb(connection, sql)
         for index, name in enumerate(table.column_names):
             if name in group_by and pa.types.is_timestamp(table.schema.field(name).type):  # grains are a day or more
                 table = table.set_column(index, name, table.column(name).cast(pa.date32()))
         return table
+
+    def _query_duckdb(self, connection: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+        ((read_only,),) = connection.execute(
+            "select readonly from duckdb_databases() where database_name = current_database()").fetchall()
+        if not read_only:
+            raise ValueError("the semantic layer reads only: open the DuckDB file with read_only=True")
+        return connection.sql(sql).to_arrow_table()
 
     def _normalized(self, metrics, group_by, where, order_by, limit, filters) -> tuple:
         """The request as a hashable key: names validated, where filters re-rendered and sorted."""
@@ -133,6 +157,6 @@ class SemanticLayer:
 
 
 @functools.cache
-def semantic_layer(manifest_path: Path) -> SemanticLayer:
-    """One layer per manifest, built on first use (building MetricFlow's engine takes a fraction of a second)."""
-    return SemanticLayer(Path(manifest_path))
+def semantic_layer(manifest_path: Path, dialect: str = "duckdb") -> SemanticLayer:
+    """One layer per manifest and dialect, built on first use (building MetricFlow's engine takes a fraction of a second)."""
+    return SemanticLayer(Path(manifest_path), dialect)

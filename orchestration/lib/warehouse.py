@@ -1,8 +1,9 @@
-"""Warehouse paths as a Dagster resource, the one place Dagster code opens DuckDB files, and the writers' pool.
+"""Warehouse paths as a Dagster resource, the one place Dagster code opens the warehouse, and the writers' pool.
 
 DuckDB lets one read-write process hold the file: every asset that writes it runs in the `warehouse`
 pool, whose limit is 1 (see dagster_home/dagster.yaml). A read-only connection fails while a writer
-holds the file, so readers of the live warehouse run in that pool too, after the write.
+holds the file, so readers of the live warehouse run in that pool too, after the write. On Postgres
+(`target`) the same pool keeps one writer at a time; readers never wait on it there.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from ecomops.settings import DEFAULT_TARGET, PATH_FIELDS, WarehousePaths
-from serving.catalog import table_row_counts
+from ingestion.warehouse import DuckDbConnection, WarehouseConnection, connect_warehouse
 from serving.publish import ServingPublication, publish_serving_copy
 
 WAREHOUSE_POOL = "warehouse"
@@ -67,10 +68,20 @@ class WarehouseResource(dg.ConfigurableResource):
             finally:
                 con.close()
 
+    @contextmanager
+    def open_warehouse(self, read_only: bool = False) -> Iterator[WarehouseConnection]:
+        """The warehouse itself, DuckDB file or Postgres database (see `ingestion.warehouse`), closed on leaving."""
+        if self.settings.on_postgres:
+            with connect_warehouse(self.settings, read_only=read_only) as con:
+                yield con
+        else:
+            with self.connect(read_only=read_only) as con:
+                yield DuckDbConnection(con, read_only=read_only)
+
     def rows_by_schema(self) -> dict[str, int]:
         """Rows held in the tables (not views, not dlt's bookkeeping) of each schema: the size of each layer."""
-        with self.connect(read_only=True) as con:
-            counts = table_row_counts(con)
+        with self.open_warehouse(read_only=True) as con:
+            counts = con.row_counts()
         totals: dict[str, int] = {}
         for (schema, table), rows in counts.items():
             if not table.startswith("_dlt"):
@@ -79,6 +90,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def row_counts(self, schema: str) -> dict[str, int]:
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""
-        with self.connect(read_only=True) as con:
-            return {table: rows for (_, table), rows in table_row_counts(con, schema).items()}
+        with self.open_warehouse(read_only=True) as con:
+            return {table: rows for (_, table), rows in con.row_counts(schema).items()}
 

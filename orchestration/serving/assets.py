@@ -40,6 +40,23 @@ def _alerts_fired(context: dg.AssetExecutionContext) -> int | None:
     return fired.value if fired is not None else None
 
 
+def _publish(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dict:
+    """The serving copy published (DuckDB); on Postgres readers query the warehouse's marts, so nothing is copied."""
+    if warehouse.settings.on_postgres:
+        context.log.info("Postgres warehouse: no serving copy, readers query its marts and alerts schemas")
+        return {"serving_copy": "none: readers query the Postgres warehouse"}
+    publication = warehouse.publish_serving_copy(incremental_unique_keys())
+    path = publication.path
+    context.log.info(f"published {path} ({len(publication.updated)} tables given their new rows,"
+                     f" {len(publication.replaced)} copied whole, {len(publication.dropped)} dropped)")
+    return {
+        "path": str(path.resolve()),
+        "size_mb": round(path.stat().st_size / 1e6, 1),
+        "tables_given_new_rows": ", ".join(publication.updated),  # the others were copied whole
+        "tables_copied_whole": len(publication.replaced),
+    }
+
+
 def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
     """Downstream of every other asset, so a run publishes only after all of them succeeded."""
 
@@ -53,20 +70,13 @@ def serving_copy_asset(upstream: Sequence[dg.AssetKey]) -> dg.AssetsDefinition:
         rows_by_layer = warehouse.rows_by_schema()
         checks = _check_outcomes(context)
         alerts_fired = _alerts_fired(context)
-        publication = warehouse.publish_serving_copy(incremental_unique_keys())
-        path = publication.path
         context.log.info(
             "run summary: rows " + ", ".join(f"{schema} {rows:,}" for schema, rows in rows_by_layer.items())
             + f"; checks {checks['passed']} passed, {checks['failed']} failed, {checks['warned']} warned"
             + (f"; {alerts_fired} alerts fired" if alerts_fired is not None else "")
-            + f"; published {path} ({len(publication.updated)} tables given their new rows,"
-            f" {len(publication.replaced)} copied whole, {len(publication.dropped)} dropped)"
         )
         summary = {
-            "path": str(path.resolve()),
-            "size_mb": round(path.stat().st_size / 1e6, 1),
-            "tables_given_new_rows": ", ".join(publication.updated),  # the others were copied whole
-            "tables_copied_whole": len(publication.replaced),
+            **_publish(context, warehouse),
             **{f"rows_{schema}": rows for schema, rows in rows_by_layer.items()},
             "checks_passed": checks["passed"],
             "checks_failed": checks["failed"],
