@@ -9,6 +9,7 @@ the same 14 days built in one run. Tests read what each step printed and left in
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -93,7 +94,7 @@ def runs(tmp_path_factory, postgres_server):
         _use(env, root / "postgres", history)
         env.setenv("ECOMOPS_TARGET", "postgres")
         env.setenv("ECOMOPS_POSTGRES_URL", url)
-        steps["postgres"] = get_settings()
+        steps["postgres"] = get_settings(dict(os.environ))  # a snapshot: it outlives the patched environment
         steps["first"] = _run("run")
         deliver(complete, history, new_files)
         steps["one_day"] = _build(instance, partitions=(NEW_DAY.isoformat(), NEW_DAY.isoformat()))
@@ -106,7 +107,7 @@ def runs(tmp_path_factory, postgres_server):
         env.delenv("ECOMOPS_TARGET")
         env.delenv("ECOMOPS_POSTGRES_URL")
         _use(env, root / "duckdb", complete)
-        steps["duckdb"] = get_settings()
+        steps["duckdb"] = get_settings(dict(os.environ))
         _build(instance)
         steps["duckdb_frames"] = _published_frames(steps["duckdb"])
     return steps
