@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -22,9 +26,11 @@ from demo_data import generate
 from ecomops.settings import PACKAGED_ALERT_RULES, get_settings
 from ingestion.warehouse import WarehouseConnection, connect_warehouse
 from orchestration.run import build_everything_in_process
+from orchestration.transform.assets import warehouse_profile_environment
 from postgres_server import create_database
 from test_quality import TAOBAO_EXTRA, _run, _write_taobao_extra
 
+REPO = Path(__file__).resolve().parents[1]
 START = dt.date(2026, 10, 1)  # the demo generator's first day: the first business day by default
 DAYS = 14
 NEW_DAY = START + dt.timedelta(days=DAYS - 1)
@@ -202,3 +208,18 @@ def test_every_mart_is_identical_across_duckdb_and_postgres(runs):
     assert all(len(frame) for frame in marts.values())
     differences = {name: _same(runs["postgres_frames"][name], frame) for name, frame in marts.items()}
     assert {name: text for name, text in differences.items() if text} == {}
+
+
+def test_dbt_unit_and_data_tests_pass_on_postgres(runs, tmp_path):
+    """`dbt test` on the built Postgres warehouse: every unit test (runs skip them) and every data test."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "transform", project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    env = {**os.environ, **warehouse_profile_environment(runs["postgres"]), "ECOMOPS_BUYER_SALT": SALT,
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    result = subprocess.run([str(Path(sys.executable).with_name("dbt")), "test", "--profiles-dir", "."], cwd=project,
+                            env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-6000:]
+    summary = re.search(r"Done\. PASS=(\d+) WARN=(\d+) ERROR=(\d+) SKIP=(\d+)", result.stdout)
+    passed, _, errored, skipped = map(int, summary.groups())
+    assert (errored, skipped) == (0, 0) and passed > 200
+    assert "postgres" in result.stdout and int(re.search(r"(\d+) unit tests", result.stdout).group(1)) >= 17

@@ -49,7 +49,7 @@ def kpi_alerts_asset(settings: Settings) -> dg.AssetsDefinition:
         partitions_def=business_days(settings),
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
-        kinds={"dlt", "duckdb"},
+        kinds={"dlt", settings.target},
     )
     def kpi_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                    alert_rules: AlertRulesResource) -> dg.MaterializeResult:

@@ -24,8 +24,8 @@ INGEST_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=15, backoff=dg.Backoff
 class RawTableTranslator(DagsterDltTranslator):
     """Asset key `raw/<table>`: the key dbt's `source('raw', <table>)` resolves to."""
 
-    def __init__(self, mappings: dict[str, ExportMapping]):
-        self.mappings = mappings
+    def __init__(self, mappings: dict[str, ExportMapping], target: str):
+        self.mappings, self.target = mappings, target
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         table = data.resource.name
@@ -39,7 +39,7 @@ class RawTableTranslator(DagsterDltTranslator):
             deps=[],
             group_name=RAW_GROUP,
             description=description,
-            kinds={"dlt", "duckdb"},
+            kinds={"dlt", self.target},
             tags={"platform": mapping.platform} if mapping else {},
         )
 
@@ -72,7 +72,7 @@ def landing_assets(settings: Settings) -> dg.AssetsDefinition:
             dlt_source=landing_source(str(settings.landing), str(settings.quarantine), str(settings.mappings),
                                       default_timezone=settings.business_timezone),
             dlt_pipeline=landing_pipeline(settings),
-            dagster_dlt_translator=RawTableTranslator(load_mappings(settings.mappings).by_table),
+            dagster_dlt_translator=RawTableTranslator(load_mappings(settings.mappings).by_table, settings.target),
         ),
         name="landing_files",
         can_subset=True,
