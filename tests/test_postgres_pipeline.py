@@ -28,6 +28,10 @@ from ingestion.warehouse import WarehouseConnection, connect_warehouse
 from orchestration.run import build_everything_in_process
 from orchestration.transform.assets import warehouse_profile_environment
 from postgres_server import create_database
+from quality.catalog import read_catalog
+from quality.config import suite_configs
+from quality.mart_gate import run_mart_gate
+from quality.raw_gate import run_raw_gate
 from test_quality import TAOBAO_EXTRA, _run, _write_taobao_extra
 
 REPO = Path(__file__).resolve().parents[1]
@@ -223,3 +227,25 @@ def test_dbt_unit_and_data_tests_pass_on_postgres(runs, tmp_path):
     passed, _, errored, skipped = map(int, summary.groups())
     assert (errored, skipped) == (0, 0) and passed > 200
     assert "postgres" in result.stdout and int(re.search(r"(\d+) unit tests", result.stdout).group(1)) >= 17
+
+
+def _gate_findings(paths, suite: str) -> dict[str, tuple]:
+    """Every expectation of a gate over all rows of a table: (elements, unexpected, observed values, sample rows)."""
+    config = suite_configs()[suite]
+    with connect_warehouse(paths) as con:
+        catalog = read_catalog(con, [config])
+        if config.schema == "raw":
+            result = run_raw_gate(con, config, catalog, run_id="compare", pending_only=False)
+        else:
+            result = run_mart_gate(con, config, catalog)
+    assert result.error is None, result.error
+    return {label: (o.element_count, o.unexpected_count, dict(o.unexpected_values), o.sample_rows)
+            for label, o in result.outcomes.items()}
+
+
+@pytest.mark.parametrize("suite", ["raw.jd_orders", "raw.erp_inventory_snapshot", "marts.fct_orders",
+                                   "marts.kpi_shop_daily"])
+def test_gates_find_the_same_on_both_targets(runs, suite):
+    """Great Expectations validates the rows each warehouse gives alike (jd's exports are the same on both)."""
+    postgres, duckdb_ = _gate_findings(runs["postgres"], suite), _gate_findings(runs["duckdb"], suite)
+    assert postgres == duckdb_ and postgres
