@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -14,6 +13,7 @@ from alerts.config import AlertConfig
 from alerts.delivery import DeliveryReport, Endpoint, deliver
 from alerts.evaluate import evaluate_rules
 from alerts.store import read_alert_state, read_kpis, write_results
+from ecomops.settings import WarehousePaths
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def _still_firing(recorded: pd.DataFrame, results: pd.DataFrame, config: AlertCo
     return pd.concat(frames, ignore_index=True) if frames else results.iloc[0:0]
 
 
-def run_alerts(warehouse: Path, working_dir: Path, config: AlertConfig, evaluation_id: str,
+def run_alerts(paths: WarehousePaths, config: AlertConfig, evaluation_id: str,
                start: dt.date | None = None, end: dt.date | None = None,
                log: logging.Logger | None = None, *, environ: Mapping[str, str]) -> AlertRun:
     """Evaluate the rules on [start, end] (default: the recent dates), notify, and load results and attempts.
@@ -60,13 +60,13 @@ def run_alerts(warehouse: Path, working_dir: Path, config: AlertConfig, evaluati
     `environ` holds the channels' URLs and keys (see `channel_endpoints`).
     """
     evaluated_at = dt.datetime.now(dt.UTC)
-    kpis = read_kpis(warehouse, config.rules, start, end, config.evaluation.recent_dates)
+    kpis = read_kpis(paths, config.rules, start, end, config.evaluation.recent_dates)
     results = evaluate_rules(config.rules, kpis.frames, kpis.dates, evaluated_at)
-    recorded, notifications = read_alert_state(warehouse)
+    recorded, notifications = read_alert_state(paths)
     endpoints, unconfigured = channel_endpoints(config, environ)
     report = DeliveryReport()
     if kpis.latest_date is not None:
         report = deliver(_still_firing(recorded, results, config), notifications, endpoints, config.delivery,
                          kpis.latest_date, evaluation_id, log)
-    write_results(warehouse, working_dir, results, report.attempts)
+    write_results(paths, results, report.attempts)
     return AlertRun(results, kpis.dates, report, unconfigured)

@@ -1,4 +1,4 @@
-"""The warehouse side of alerts: KPI tables read read-only, results and send attempts written by dlt.
+"""The warehouse side of alerts: KPI tables read read-only, results and send attempts written by dlt (either target).
 
 Tables (dataset `alerts`):
 - `kpi_alerts`: one row per rule, grain and evaluated date (fired or not, or skipped with the reason),
@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import dlt
-import duckdb
 import pandas as pd
 
 from alerts.config import Rule
 from alerts.evaluate import GRAIN_COLUMNS, evaluation_dates
+from ecomops.settings import WarehousePaths
 from ingestion.pipeline import warehouse_pipeline
+from ingestion.warehouse import connect_warehouse
 
 KPI_SCHEMA = "marts"
 ALERTS_DATASET = "alerts"
@@ -62,22 +62,21 @@ def _columns_needed(rules: Iterable[Rule]) -> dict[str, set[str]]:
     return needed
 
 
-def read_kpis(warehouse: Path, rules: Sequence[Rule], start: dt.date | None, end: dt.date | None,
+def read_kpis(paths: WarehousePaths, rules: Sequence[Rule], start: dt.date | None, end: dt.date | None,
               recent_dates: int) -> KpiFrames:
     """Read, read-only, the KPI columns the rules need for their evaluated dates and lookback."""
     needed = _columns_needed(rules)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        present = {t: {r[0] for r in con.execute(
+    with connect_warehouse(paths, read_only=True) as con:
+        present = {t: {r[0] for r in con.rows(
             "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-            [KPI_SCHEMA, t]).fetchall()} for t in needed}
+            [KPI_SCHEMA, t])} for t in needed}
         for table, columns in needed.items():
             if not present[table]:
                 raise ValueError(f"alert rules read {KPI_SCHEMA}.{table}, which does not exist")
             missing = ", ".join(sorted(columns - present[table]))
             if missing:
                 raise ValueError(f"alert rules read {KPI_SCHEMA}.{table}, which lacks: {missing}")
-        available = {t: [r[0] for r in con.execute(f'select distinct date from {KPI_SCHEMA}."{t}"').fetchall()]
-                     for t in needed}
+        available = {t: [r[0] for r in con.rows(f'select distinct date from {KPI_SCHEMA}."{t}"')] for t in needed}
         dates = {t: evaluation_dates(available[t], start, end, recent_dates) for t in {r.table for r in rules}}
         ranges: dict[str, tuple[dt.date, dt.date]] = {}
         for rule in rules:
@@ -90,40 +89,40 @@ def read_kpis(warehouse: Path, rules: Sequence[Rule], start: dt.date | None, end
         frames = {}
         for table, columns in needed.items():
             grain = [c for c in GRAIN_COLUMNS if c in present[table]]
-            values = ", ".join(f'cast("{c}" as double) as "{c}"' for c in sorted(columns - set(grain)))
+            values = ", ".join(f'cast("{c}" as double precision) as "{c}"' for c in sorted(columns - set(grain)))
             low, high = ranges.get(table, (dt.date.max, dt.date.min))
-            frames[table] = con.sql(
+            frames[table] = con.arrow(
                 f'select date, {", ".join(grain)}, {values} from {KPI_SCHEMA}."{table}" where date between ? and ?',
-                params=[low, high],
-            ).to_arrow_table().to_pandas()
+                [low, high],
+            ).to_pandas()
     latest = max((max(a) for a in available.values() if a), default=None)
     return KpiFrames(frames, dates, latest)
 
 
-def read_alert_state(warehouse: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_alert_state(paths: WarehousePaths) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fired alerts recorded so far, and every send attempt so far (empty before the first load)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = {r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = ?", [ALERTS_DATASET]).fetchall()}
+    with connect_warehouse(paths, read_only=True) as con:
+        tables = {r[0] for r in con.rows(
+            "select table_name from information_schema.tables where table_schema = ?", [ALERTS_DATASET])}
 
         def read(table: str, columns: Sequence[str], where: str = "true") -> pd.DataFrame:
             if table not in tables:
                 return pd.DataFrame(columns=list(columns))
             names = ", ".join(f'"{c}"' for c in columns)
-            return con.sql(f"select {names} from {ALERTS_DATASET}.{table} where {where}").to_arrow_table().to_pandas()
+            return con.arrow(f"select {names} from {ALERTS_DATASET}.{table} where {where}").to_pandas()
 
         return read(ALERTS_TABLE, list(ALERT_TYPES), "fired"), read(NOTIFICATIONS_TABLE, list(NOTIFICATION_TYPES))
 
 
-def alerts_pipeline(warehouse: Path, working_dir: Path) -> dlt.Pipeline:
-    return warehouse_pipeline(PIPELINE_NAME, ALERTS_DATASET, warehouse, working_dir)
+def alerts_pipeline(paths: WarehousePaths) -> dlt.Pipeline:
+    return warehouse_pipeline(PIPELINE_NAME, ALERTS_DATASET, paths)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
-def write_results(warehouse: Path, working_dir: Path, results: pd.DataFrame, attempts: list[dict]) -> None:
+def write_results(paths: WarehousePaths, results: pd.DataFrame, attempts: list[dict]) -> None:
     """Merge the evaluation results and append the send attempts, in one dlt load."""
     resources = []
     if len(results):
@@ -133,4 +132,4 @@ def write_results(warehouse: Path, working_dir: Path, results: pd.DataFrame, att
         resources.append(dlt.resource(attempts, name=NOTIFICATIONS_TABLE, write_disposition="append",
                                       columns=_column_hints(NOTIFICATION_TYPES)))
     if resources:
-        alerts_pipeline(warehouse, working_dir).run(resources)
+        alerts_pipeline(paths).run(resources)

@@ -41,8 +41,8 @@ def marts_source(settings: Settings) -> ServingCopy | PostgresMarts:
     """What the dashboard reads: the serving copy of a DuckDB warehouse, or a Postgres warehouse as its reader role."""
     if settings.target != "postgres":
         return ServingCopy(settings.serving)
-    url = settings.reader_url or (settings.postgres_url and reader_url(
-        settings.postgres_url, settings.reader_role, settings.secret(READER_PASSWORD_ENV)))
+    url = settings.reader_url or (settings.postgres_url() and reader_url(
+        settings.postgres_url(), settings.reader_role, settings.secret(READER_PASSWORD_ENV)))
     if not url:
         raise ValueError("ECOMOPS_TARGET=postgres needs ECOMOPS_READER_URL, or ECOMOPS_POSTGRES_URL and "
                          f"${READER_PASSWORD_ENV}: the dashboard reads as the reader role (docs/postgres.md)")

@@ -109,7 +109,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 WAREHOUSE_HELP = ("DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb); its serving copy, quarantine, "
-                  "salt and run summary sit beside it, named after it")
+                  "salt and run summary sit beside it, named after it. With ECOMOPS_TARGET=postgres the warehouse is "
+                  "the database of $ECOMOPS_POSTGRES_URL, and this path only places those files")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
-
 from ecomops.settings import WarehousePaths
 from ingestion.mapping import load_mappings
+from ingestion.pipeline import postgres_credentials
+from ingestion.warehouse import WarehouseConnection, connect_warehouse
 from semantic import SemanticLayer, semantic_layer
-from serving.catalog import table_row_counts, tables
 
 
 def _rows_table(counts: dict[str, int], settings: WarehousePaths) -> list[str]:
@@ -35,7 +34,7 @@ HEADLINE_METRICS = ("paid_amount", "paid_orders", "aov", "refund_rate", "payment
 HEADLINE_DAYS = 7
 
 
-def _headline_kpis(con: duckdb.DuckDBPyConnection, layer: SemanticLayer) -> list[str]:
+def _headline_kpis(con: WarehouseConnection, layer: SemanticLayer) -> list[str]:
     """The headline KPIs per platform over the last 7 days with any of them, through the semantic layer."""
     days = layer.query(con, HEADLINE_METRICS, group_by=["metric_time__day"]).column("metric_time__day").to_pylist()
     if not days:
@@ -60,17 +59,25 @@ def _headline_kpis(con: duckdb.DuckDBPyConnection, layer: SemanticLayer) -> list
     return lines
 
 
+def _warehouse_location(settings: WarehousePaths) -> str:
+    """Where the warehouse is, for people: the file, or the Postgres database (never its password)."""
+    if settings.on_postgres:
+        credentials = postgres_credentials(settings)
+        return f"Postgres database {credentials.database} on {credentials.host}:{credentials.port}"
+    return str(settings.warehouse.resolve())
+
+
 def print_run_summary(settings: WarehousePaths, failed_steps: list[str], semantic_manifest: Path) -> None:
-    if not settings.warehouse.exists():
+    if not settings.on_postgres and not settings.warehouse.exists():
         print(f"no warehouse at {settings.warehouse}")
         return
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        counts = {table: rows for (_, table), rows in table_row_counts(con, "raw").items()}
-        rejected = con.execute(
+    with connect_warehouse(settings, read_only=True) as con:
+        counts = {table: rows for (_, table), rows in con.row_counts("raw").items()}
+        rejected = con.rows(
             "select reason from raw.ingest_files where status = 'rejected' order by _source_file"
-        ).fetchall() if "ingest_files" in counts else []
-        layer = semantic_layer(semantic_manifest)
-        built = set(tables(con, con.execute("select current_database()").fetchall()[0][0]))
+        ) if "ingest_files" in counts else []
+        layer = semantic_layer(semantic_manifest, con.dialect)
+        built = set(con.table_names())
         headline = _headline_kpis(con, layer) if layer.tables <= built else []  # a first failed run built no marts
     print("\nraw rows per table (raw.<platform>_<kind>, raw.erp_<kind>):")
     print("\n".join(_rows_table(counts, settings)))
@@ -83,8 +90,8 @@ def print_run_summary(settings: WarehousePaths, failed_steps: list[str], semanti
         print("\n".join(headline))
     if failed_steps:
         print(f"\nfailed steps: {', '.join(failed_steps)}")
-    print(f"\nwarehouse: {settings.warehouse.resolve()}")
-    if settings.serving.exists():
+    print(f"\nwarehouse: {_warehouse_location(settings)}")
+    if not settings.on_postgres and settings.serving.exists():
         print(f"serving copy for BI tools and analysts (read-only): {settings.serving.resolve()}")
     if settings.run_summary.exists():
         print(f"summary of the last published run (JSON): {settings.run_summary.resolve()}")

@@ -25,6 +25,11 @@ PACKAGED_ALERT_RULES = _PACKAGES / "alerts" / "rules.yaml"
 # MetricFlow's semantic manifest, written by `make install` (dbt parse through dagster-dbt) beside the dbt manifest.
 PACKAGED_SEMANTIC_MANIFEST = _PACKAGES / "transform" / "target" / "semantic_manifest.json"
 BUYER_SALT_ENV = "ECOMOPS_BUYER_SALT"
+# The warehouse: the embedded DuckDB file (default), or a Postgres database named by a URL (a secret: it holds the
+# password). Without the URL, dlt's own secrets (`[destination.postgres] credentials` in .dlt/secrets.toml) name it.
+TARGETS = ("duckdb", "postgres")
+DEFAULT_TARGET = "duckdb"
+POSTGRES_URL_ENV = "ECOMOPS_POSTGRES_URL"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 # What a run derives from warehouse <dir>/<stem>.duckdb: field -> (override variable, path relative to <dir>).
@@ -57,6 +62,9 @@ class WarehousePaths:
     dlt_working_dir: Path
     buyer_salt_file: Path
     run_summary: Path
+    # duckdb: `warehouse` is the database; postgres: the database of `postgres_url()`, and the paths above only
+    # hold what runs keep beside it (quarantine copies, dlt's working folder, the salt, the run summary).
+    target: str = DEFAULT_TARGET
     # Where secrets are read (the buyer salt, alert channel URLs and keys): the environment, or what a test gives.
     # Never shown (repr) nor compared: two settings of the same paths are the same settings.
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False, compare=False)
@@ -64,6 +72,14 @@ class WarehousePaths:
     def secret(self, name: str) -> str | None:
         """A value the configuration names by variable (alert channel URLs and keys): never in files or code."""
         return self.environ.get(name) or None
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.target == "postgres"
+
+    def postgres_url(self) -> str | None:
+        """$ECOMOPS_POSTGRES_URL (postgresql://user:password@host:port/database): a secret, never shown or logged."""
+        return self.secret(POSTGRES_URL_ENV)
 
     def buyer_salt(self) -> str:
         """The salt of buyer hashes: $ECOMOPS_BUYER_SALT, else the warehouse's salt file, created once.
@@ -85,8 +101,8 @@ class WarehousePaths:
         return path.read_text(encoding="utf-8").strip()
 
 
-# The fields of WarehousePaths that are paths (not the secrets' mapping).
-PATH_FIELDS = tuple(f.name for f in fields(WarehousePaths) if f.name != "environ")
+# The fields of WarehousePaths that are paths (not the target, not the secrets' mapping).
+PATH_FIELDS = tuple(f.name for f in fields(WarehousePaths) if f.name not in ("target", "environ"))
 
 
 @dataclass(frozen=True)
@@ -101,9 +117,6 @@ class Settings(WarehousePaths):
     dashboard_users: Path | None = None
     dashboard_identity_header: str | None = None
     dashboard_session_key: str | None = field(default=None, repr=False)
-    # The warehouse: the embedded DuckDB file, or a Postgres server at postgres_url (a secret: env only).
-    target: str = "duckdb"
-    postgres_url: str | None = field(default=None, repr=False)
     # On Postgres, readers (BI tools, the dashboard) log in as this role; its password is the secret
     # $ECOMOPS_READER_PASSWORD. reader_url: where the dashboard connects, when not the warehouse's server
     # as that role (a secret: it may hold the password). See docs/postgres.md.
@@ -128,6 +141,9 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
 
     The warehouse's derived paths follow the warehouse given, unless their own variables name them.
     """
+    target = environ.get("ECOMOPS_TARGET") or DEFAULT_TARGET
+    if target not in TARGETS:
+        raise ValueError(f"ECOMOPS_TARGET is {target!r}: one of {', '.join(TARGETS)}")
     located = warehouse_paths(
         warehouse=Path(warehouse or environ.get("ECOMOPS_WAREHOUSE") or DEFAULT_WAREHOUSE),
         landing=Path(landing or environ.get("ECOMOPS_LANDING") or DEFAULT_LANDING),
@@ -136,6 +152,7 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
     )
     return Settings(
         **{name: getattr(located, name) for name in PATH_FIELDS},
+        target=target,
         environ=environ,
         daily_cron=environ.get("ECOMOPS_DAILY_CRON") or DEFAULT_DAILY_CRON,
         first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE") or DEFAULT_FIRST_BUSINESS_DATE,
@@ -144,8 +161,6 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
         dashboard_users=Path(environ["ECOMOPS_DASHBOARD_USERS"]) if environ.get("ECOMOPS_DASHBOARD_USERS") else None,
         dashboard_identity_header=environ.get("ECOMOPS_DASHBOARD_IDENTITY_HEADER") or None,
         dashboard_session_key=environ.get("ECOMOPS_DASHBOARD_SESSION_KEY") or None,
-        target=environ.get("ECOMOPS_TARGET") or "duckdb",
-        postgres_url=environ.get("ECOMOPS_POSTGRES_URL") or None,
         reader_role=environ.get("ECOMOPS_READER_ROLE") or "ecomops_reader",
         reader_statement_timeout=environ.get("ECOMOPS_READER_STATEMENT_TIMEOUT") or "30s",
         reader_url=environ.get("ECOMOPS_READER_URL") or None,

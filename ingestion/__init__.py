@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ecomops.settings import WarehousePaths
 from ingestion.mapping import PACKAGED_MAPPINGS
-from ingestion.pipeline import landing_pipeline
+from ingestion.pipeline import duckdb_paths, landing_pipeline
 from ingestion.source import IngestReport, landing_source
 
 
 def load_landing(landing: Path, warehouse: Path, quarantine_dir: Path, working_dir: Path,
-                 mappings_dir: Path = PACKAGED_MAPPINGS) -> IngestReport:
-    """Load a landing folder without Dagster (tests, benchmarks); Dagster runs the same source."""
+                 mappings_dir: Path = PACKAGED_MAPPINGS, paths: WarehousePaths | None = None) -> IngestReport:
+    """Load a landing folder without Dagster (tests, benchmarks); Dagster runs the same source.
+
+    Into the DuckDB file `warehouse`, or the warehouse of `paths` (e.g. a Postgres one) when given.
+    """
     report = IngestReport()
-    pipeline = landing_pipeline(warehouse, working_dir)
+    pipeline = landing_pipeline(paths or duckdb_paths(warehouse, landing, quarantine_dir, working_dir, mappings_dir))
     source = landing_source(str(landing), str(quarantine_dir), str(mappings_dir), report=report)
     pipeline.run(source).raise_on_failed_jobs()
     return report

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from ingestion.warehouse import WarehouseConnection, as_warehouse_connection
 from quality.config import LINEAGE_KEY, RAW_SCHEMA, SuiteConfig
 
 GATE_SCHEMA = "quality"
@@ -32,25 +33,26 @@ def sql_list(values: list[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def read_catalog(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfig]) -> Catalog:
+def read_catalog(con: WarehouseConnection | duckdb.DuckDBPyConnection, configs: list[SuiteConfig]) -> Catalog:
     """The columns of the configs' schemas and of the quarantine; for raw tables, their loads not yet gated."""
+    con = as_warehouse_connection(con)
     columns: dict[str, dict[str, str]] = defaultdict(dict)
-    for schema, table, column, kind in con.execute(
+    for schema, table, column, kind in con.rows(
         "select table_schema, table_name, column_name, data_type from information_schema.columns "
         "where table_schema = any(?) order by table_schema, table_name, ordinal_position",
         [sorted({c.schema for c in configs} | {QUARANTINE_SCHEMA})],
-    ).fetchall():
+    ):
         columns[f"{schema}.{table}"][column] = kind
     loaded = [c for c in configs if c.schema == RAW_SCHEMA and "_dlt_load_id" in columns.get(c.name, {})]
     pending: dict[str, list[str]] = defaultdict(list)
     pending_rows: Counter = Counter()
     if loaded:
         loads = " union all ".join(f"select {sql_list([c.table])} as table_name, _dlt_load_id as load_id, count(*) as n "
-                                   f"from {c.name} group by all" for c in loaded)
-        for table, load_id, rows in con.execute(
+                                   f"from {c.name} group by _dlt_load_id" for c in loaded)
+        for table, load_id, rows in con.rows(
             f"select l.table_name, l.load_id, l.n from ({loads}) l where l.load_id not in "
-            f"(select p.load_id from {PASSES_TABLE} p where p.table_name = l.table_name) order by all"
-        ).fetchall():
+            f"(select p.load_id from {PASSES_TABLE} p where p.table_name = l.table_name) order by 1, 2"
+        ):
             pending[table].append(load_id)
             pending_rows[table] += rows
     return Catalog(columns=dict(columns), pending_loads=dict(pending), pending_rows=dict(pending_rows))
@@ -85,6 +87,6 @@ def rows_to_validate(config: SuiteConfig, columns: dict[str, str], load_ids: lis
         where = f"t._dlt_load_id in ({sql_list(load_ids)})"
     elif config.date_column:
         where = (f"t.{config.date_column} > (select max({config.date_column}) from {config.name})"
-                 f" - interval {int(config.window_days)} day")
+                 f" - interval '{int(config.window_days)} day'")
     return RowsToValidate(sql=f"select {select} from {config.name} t where {where} order by {', '.join(key)}",
                           key=key, index_columns=list(dict.fromkeys([*key, *config.identity])))

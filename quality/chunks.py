@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 
+from ingestion.warehouse import WarehouseConnection, as_warehouse_connection
 from quality.personal import masked_row, masked_value
 from quality.results import ExpectationOutcome, GateResult
 
@@ -16,12 +17,13 @@ READ_BATCH_ROWS = 50_000
 MAX_DISTINCT_VALUES = 20
 
 
-def read_chunks(con: duckdb.DuckDBPyConnection, sql: str, chunk_rows: int, split_on_file: bool) -> Iterator[pa.Table]:
-    """The rows of `sql` as Arrow record batches from DuckDB, in chunks of about `chunk_rows` (see `file_chunks`)."""
-    return file_chunks(con.sql(sql).to_arrow_reader(READ_BATCH_ROWS), chunk_rows, split_on_file)
+def read_chunks(con: WarehouseConnection | duckdb.DuckDBPyConnection, sql: str, chunk_rows: int,
+                split_on_file: bool) -> Iterator[pa.Table]:
+    """The rows of `sql` as Arrow record batches from the warehouse, in chunks of about `chunk_rows` (see `file_chunks`)."""
+    return file_chunks(as_warehouse_connection(con).batches(sql, READ_BATCH_ROWS), chunk_rows, split_on_file)
 
 
-def file_chunks(reader: pa.RecordBatchReader, chunk_rows: int, split_on_file: bool) -> Iterator[pa.Table]:
+def file_chunks(reader: Iterator[pa.RecordBatch], chunk_rows: int, split_on_file: bool) -> Iterator[pa.Table]:
     """Bounded chunks from a record batch stream; with split_on_file, never cutting one file in two."""
     pending: list[pa.RecordBatch] = []
     rows = 0

@@ -6,6 +6,7 @@ import time
 
 import duckdb
 
+from ingestion.warehouse import WarehouseConnection, as_warehouse_connection
 from quality.catalog import Catalog, rows_to_validate
 from quality.chunks import merge, read_chunks
 from quality.config import SuiteConfig, gate_settings
@@ -13,9 +14,10 @@ from quality.results import GateResult
 from quality.suites import expectation_suite, validate
 
 
-def run_mart_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog) -> GateResult:
+def run_mart_gate(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog) -> GateResult:
     """Validate the recent window of a mart; `con` may be read-only, `catalog` is `read_catalog`'s for this step."""
     started = time.perf_counter()
+    con = as_warehouse_connection(con)
     result = GateResult(suite=config.name)
     columns = catalog.columns.get(config.name)
     if not columns:

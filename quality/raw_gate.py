@@ -15,6 +15,7 @@ from collections import defaultdict
 import duckdb
 import pyarrow.compute as pc
 
+from ingestion.warehouse import WarehouseConnection, as_warehouse_connection
 from quality.catalog import Catalog, rows_to_validate
 from quality.chunks import merge, read_chunks
 from quality.config import SuiteConfig, gate_settings
@@ -25,7 +26,7 @@ from quality.suites import expectation_suite, validate
 from quality.volume import check_volume
 
 
-def run_raw_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog, run_id: str | None = None,
+def run_raw_gate(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog, run_id: str | None = None,
                  pending_only: bool = True, screened: Screened | None = None) -> GateResult:
     """Validate a raw table's loads not yet gated (every row, without `pending_only`); quarantine, record passes.
 
@@ -33,6 +34,7 @@ def run_raw_gate(con: duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: C
     `screen_alike_tables` found for this table, if anything.
     """
     started = time.perf_counter()
+    con = as_warehouse_connection(con)
     run_id = run_id or uuid.uuid4().hex
     result = GateResult(suite=config.name)
     columns = catalog.columns.get(config.name)

@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 from great_expectations.core.expectation_validation_result import ExpectationValidationResult
 
+from ingestion.warehouse import WAREHOUSE_ERRORS, WarehouseConnection, as_warehouse_connection
 from quality.catalog import Catalog, rows_to_validate
 from quality.config import RAW_SCHEMA, SuiteConfig, gate_settings
 from quality.suites import expectation_suite, validate_parts
@@ -40,7 +41,7 @@ def _in_batches(items: list[tuple[SuiteConfig, pa.Table, pd.DataFrame]], limit: 
     yield batch
 
 
-def screen_alike_tables(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfig],
+def screen_alike_tables(con: WarehouseConnection | duckdb.DuckDBPyConnection, configs: list[SuiteConfig],
                         catalog: Catalog) -> dict[str, Screened]:
     """Raw tables whose pending rows hold their whole suite, found with one validation per group of alike tables.
 
@@ -50,6 +51,7 @@ def screen_alike_tables(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfi
     is validated as it is alone (`validate_parts`). A group where anything fails gains nothing: its
     tables are gated one by one as usual, as is a table whose rows cannot be read here.
     """
+    con = as_warehouse_connection(con)
     limit = min(SCREEN_TOGETHER_ROWS, gate_settings().chunk_rows)
     alike: dict[tuple, list[SuiteConfig]] = defaultdict(list)
     for config in configs:
@@ -60,8 +62,8 @@ def screen_alike_tables(con: duckdb.DuckDBPyConnection, configs: list[SuiteConfi
         for config in group:
             columns = catalog.columns[config.name]
             try:
-                rows = con.sql(rows_to_validate(config, columns, catalog.pending_loads[config.table]).sql).to_arrow_table()
-            except (ValueError, duckdb.Error):
+                rows = con.arrow(rows_to_validate(config, columns, catalog.pending_loads[config.table]).sql)
+            except (ValueError, *WAREHOUSE_ERRORS):
                 continue  # its own gate reports why
             frame = rows.to_pandas()
             read[(config.expectations, tuple(frame.dtypes.items()))].append((config, rows, frame))

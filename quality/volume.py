@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import statistics
+
 import duckdb
 import pandas as pd
 
+from ingestion.warehouse import WarehouseConnection, as_warehouse_connection
 from quality.catalog import sql_list
 from quality.config import RAW_SCHEMA, SuiteConfig
 from quality.results import ExpectationOutcome, GateResult
 from quality.suites import VOLUME_RATIO_COLUMN, validate, volume_suite
 
 
-def _volume_frame(con: duckdb.DuckDBPyConnection, config: SuiteConfig, load_ids: list[str]) -> pd.DataFrame:
+def _volume_frame(con: WarehouseConnection, config: SuiteConfig, load_ids: list[str]) -> pd.DataFrame:
     """Per scope and business day touched by the new loads: the measure, its trailing median and their ratio.
 
-    The first touched day is read first and passed as a parameter: as a subquery it made DuckDB filter
-    the table's history several times slower.
+    The warehouse counts the measure per scope and day from the first touched day's trailing window on;
+    the trailing medians are taken here (Postgres has no median window function). The first touched day is
+    read first and passed as a parameter: as a subquery it made DuckDB filter the table's history several
+    times slower.
     """
     rule = config.volume
     tz = rule.timezone
@@ -24,35 +30,30 @@ def _volume_frame(con: duckdb.DuckDBPyConnection, config: SuiteConfig, load_ids:
            if has_shops else f"cast(t.{rule.date_column} as date)")
     scope = "t.shop_code" if has_shops else "'all'"
     join = f"left join {RAW_SCHEMA}.shops s on s.shop_code = t.shop_code" if has_shops else ""
-    touched = (f"select distinct {scope} as scope, {day} as day "
-               f"from {config.name} t {join} where t._dlt_load_id in ({sql_list(load_ids)})")
-    (first_day,) = con.execute(f"select min(day) from ({touched})").fetchone()
-    sql = f"""
-        with touched as ({touched}), daily as (
-            select {scope} as scope, {day} as day, {rule.measure} as measure
-            from {config.name} t {join}
-            where cast(t.{rule.date_column} as date) >= ?::date - interval {rule.trailing_days + 1} day
-            group by all
-        ), compared as (
-            select scope, day, measure,
-                median(measure) over recent as trailing_median,
-                count(*) over recent as history_days
-            from daily
-            window recent as (partition by scope order by day
-                                range between interval {rule.trailing_days} day preceding and interval 1 day preceding)
-        )
-        select scope, day, measure, trailing_median, history_days,
-               measure / trailing_median as {VOLUME_RATIO_COLUMN}
-        from compared join touched using (scope, day)
-        where history_days >= {rule.min_history_days} and trailing_median > 0
-        order by scope, day
-    """
-    return con.execute(sql, [first_day]).df()
+    touched = con.arrow(f"select distinct {scope} as scope, {day} as day "
+                        f"from {config.name} t {join} where t._dlt_load_id in ({sql_list(load_ids)})").to_pylist()
+    columns = ["scope", "day", "measure", "trailing_median", "history_days", VOLUME_RATIO_COLUMN]
+    if not touched:
+        return pd.DataFrame(columns=columns)
+    since = min(row["day"] for row in touched) - dt.timedelta(days=rule.trailing_days + 1)
+    daily = con.rows(f"select {scope} as scope, {day} as day, {rule.measure} as measure from {config.name} t {join} "
+                     f"where cast(t.{rule.date_column} as date) >= ? group by {'1, 2' if has_shops else '2'}", [since])
+    measures = {(scope_, day_): measure for scope_, day_, measure in daily}
+    rows = []
+    for key in sorted({(row["scope"], row["day"]) for row in touched}):
+        scope_, day_ = key
+        trailing = [measures[(scope_, day_ - dt.timedelta(days=back))] for back in range(1, rule.trailing_days + 1)
+                    if (scope_, day_ - dt.timedelta(days=back)) in measures]
+        median = statistics.median(trailing) if trailing else None
+        if key in measures and len(trailing) >= rule.min_history_days and median and median > 0:
+            rows.append((scope_, pd.Timestamp(day_), measures[key], float(median), len(trailing), measures[key] / median))
+    return pd.DataFrame(rows, columns=columns)
 
 
-def check_volume(con: duckdb.DuckDBPyConnection, config: SuiteConfig, result: GateResult, sample_rows: int) -> None:
+def check_volume(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: SuiteConfig, result: GateResult,
+                 sample_rows: int) -> None:
     """Add the volume outcome of the loads `result` validated: each day below the rule's floor is a failing value."""
-    frame = _volume_frame(con, config, result.load_ids)
+    frame = _volume_frame(as_warehouse_connection(con), config, result.load_ids)
     if frame.empty:
         return
     rule = config.volume

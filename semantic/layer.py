@@ -25,6 +25,7 @@ from metricflow_semantics.errors.error_classes import InvalidQueryException
 from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
 from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
+from ingestion.warehouse import WarehouseConnection
 from semantic.catalog import Catalog
 from semantic.filters import canonical_where, render_filters
 
@@ -109,10 +110,19 @@ class SemanticLayer:
         """The query's rows, columns named as requested (group-bys, then metrics); time group-bys as dates.
 
         `connection`: a read-only DuckDB connection for the duckdb dialect, a psycopg2 connection in a
-        read-only transaction for postgres.
+        read-only transaction for postgres, or a read-only `WarehouseConnection` of the layer's dialect.
         """
         sql = self.compile(metrics, group_by, where, order_by, limit, filters)
-        table = _postgres_rows(connection, sql) if self.dialect == "postgres" else _duckdb_rows(connection, sql)
+        if isinstance(connection, WarehouseConnection):  # the pipeline's own connection (the run summary)
+            if connection.dialect != self.dialect:
+                raise ValueError(f"this layer compiles {self.dialect} SQL, the connection is {connection.dialect}")
+            if not connection.read_only:
+                raise ValueError("the semantic layer reads only: open the warehouse with read_only=True")
+            table = connection.arrow(sql)
+        elif self.dialect == "postgres":
+            table = _postgres_rows(connection, sql)
+        else:
+            table = _duckdb_rows(connection, sql)
         for index, name in enumerate(table.column_names):
             if name in group_by and pa.types.is_timestamp(table.schema.field(name).type):  # grains are a day or more
                 table = table.set_column(index, name, table.column(name).cast(pa.date32()))

@@ -1,18 +1,8 @@
-"""Reading a DuckDB warehouse's catalog: its tables, their columns, how many rows each holds."""
+"""Reading a DuckDB warehouse's catalog for the serving copy: its tables and their columns."""
 
 from __future__ import annotations
 
 import duckdb
-
-
-def table_row_counts(con: duckdb.DuckDBPyConnection, schema: str | None = None) -> dict[tuple[str, str], int]:
-    """Exact rows of every base table (views are not counted: they would rerun their queries), by (schema, table)."""
-    tables = con.execute(
-        "select schema_name, table_name from duckdb_tables() "
-        "where not internal and (? is null or schema_name = ?) order by 1, 2",
-        [schema, schema],
-    ).fetchall()
-    return {(s, t): con.execute(f'select count(*) from "{s}"."{t}"').fetchall()[0][0] for s, t in tables}
 
 
 def tables(con: duckdb.DuckDBPyConnection, database: str) -> list[tuple[str, str]]:

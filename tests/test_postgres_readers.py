@@ -23,6 +23,7 @@ import psycopg2.errors
 import pytest
 
 from ecomops.settings import get_settings
+from orchestration.lib.warehouse import WarehouseResource
 from orchestration.serving.assets import READER_GRANTS_KEY, reader_grants_asset
 from serving.postgres_readers import ensure_reader_role, reader_url, scram_verifier
 
@@ -134,11 +135,13 @@ def test_the_serving_step_grants_the_reader_role_on_postgres(postgres_database, 
                              "ECOMOPS_READER_ROLE": "ecomops_reader_asset", "ECOMOPS_READER_PASSWORD": READER_PASSWORD,
                              "ECOMOPS_READER_STATEMENT_TIMEOUT": "5s"}, warehouse=tmp_path / "w.duckdb")
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
-        result = dg.materialize([reader_grants_asset([], settings)], instance=instance)
+        result = dg.materialize([reader_grants_asset([], settings)], instance=instance,
+                                resources={"warehouse": WarehouseResource.from_settings(settings)})
         assert result.success
         metadata = instance.get_latest_materialization_event(READER_GRANTS_KEY).asset_materialization.metadata
     assert metadata["reader_role"].value == "ecomops_reader_asset"
     assert metadata["password_set"].value is True
+    assert json.loads(settings.run_summary.read_text(encoding="utf-8"))["reader_role"] == "ecomops_reader_asset"
     reader = as_user(postgres_database, "ecomops_reader_asset", READER_PASSWORD)
     assert rows(reader, "select current_setting('statement_timeout')") == [("5s",)]
 

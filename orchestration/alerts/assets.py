@@ -49,7 +49,7 @@ def kpi_alerts_asset(settings: Settings) -> dg.AssetsDefinition:
         partitions_def=business_days(settings),
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
-        kinds={"dlt", "duckdb"},
+        kinds={"dlt", settings.target},
     )
     def kpi_alerts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                    alert_rules: AlertRulesResource) -> dg.MaterializeResult:
@@ -63,7 +63,7 @@ def kpi_alerts_asset(settings: Settings) -> dg.AssetsDefinition:
         """
         paths = warehouse.settings
         first_day, last_day = run_days(context)
-        run = run_alerts(paths.warehouse, paths.dlt_working_dir, alert_rules.load(), context.run.run_id,
+        run = run_alerts(paths, alert_rules.load(), context.run.run_id,
                          first_day, last_day, context.log, environ=paths.environ)
         counts = warehouse.row_counts(ALERTS_DATASET)
         metadata = _summary_metadata(run)

@@ -24,8 +24,8 @@ INGEST_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=15, backoff=dg.Backoff
 class RawTableTranslator(DagsterDltTranslator):
     """Asset key `raw/<table>`: the key dbt's `source('raw', <table>)` resolves to."""
 
-    def __init__(self, mappings: dict[str, ExportMapping]):
-        self.mappings = mappings
+    def __init__(self, mappings: dict[str, ExportMapping], target: str):
+        self.mappings, self.target = mappings, target
 
     def get_asset_spec(self, data: DltResourceTranslatorData) -> dg.AssetSpec:
         table = data.resource.name
@@ -39,7 +39,7 @@ class RawTableTranslator(DagsterDltTranslator):
             deps=[],
             group_name=RAW_GROUP,
             description=description,
-            kinds={"dlt", "duckdb"},
+            kinds={"dlt", self.target},
             tags={"platform": mapping.platform} if mapping else {},
         )
 
@@ -71,8 +71,8 @@ def landing_assets(settings: Settings) -> dg.AssetsDefinition:
         specs=build_dlt_asset_specs(
             dlt_source=landing_source(str(settings.landing), str(settings.quarantine), str(settings.mappings),
                                       default_timezone=settings.business_timezone),
-            dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir),
-            dagster_dlt_translator=RawTableTranslator(load_mappings(settings.mappings).by_table),
+            dlt_pipeline=landing_pipeline(settings),
+            dagster_dlt_translator=RawTableTranslator(load_mappings(settings.mappings).by_table, settings.target),
         ),
         name="landing_files",
         can_subset=True,
@@ -88,7 +88,7 @@ def landing_assets(settings: Settings) -> dg.AssetsDefinition:
                                 default_timezone=settings.business_timezone, report=report)
         try:
             results = list(dlt.run(context, dlt_source=source,
-                                   dlt_pipeline=landing_pipeline(paths.warehouse, paths.dlt_working_dir)))
+                                   dlt_pipeline=landing_pipeline(paths)))
         except PipelineStepFailed as failure:
             registry_error = _cause_of_type(failure, RegistryError)
             if registry_error is None:

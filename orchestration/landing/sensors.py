@@ -15,11 +15,16 @@ from orchestration.lib.warehouse import WarehouseResource
 
 def _processed_files(warehouse: WarehouseResource) -> dict[str, tuple[int, int]]:
     """What this warehouse's last published run had processed, read from its own serving copy (the live
-    warehouse may be mid-write): another warehouse's ledger never decides what is new here."""
-    serving = warehouse.settings.serving
-    if not serving.exists():
+    warehouse may be mid-write): another warehouse's ledger never decides what is new here. On Postgres,
+    which readers never wait on, from the warehouse's ledger, once a run has been published."""
+    paths = warehouse.settings
+    if not (paths.run_summary if paths.on_postgres else paths.serving).exists():
         return {}
-    with warehouse.connect(read_only=True, database=str(serving)) as con:
+    if paths.on_postgres:
+        with warehouse.open_warehouse(read_only=True) as con:
+            rows = con.rows("select _source_file, file_size, file_mtime_ns from raw.ingest_files")
+        return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
+    with warehouse.connect(read_only=True, database=str(paths.serving)) as con:
         rows = con.execute("select _source_file, file_size, file_mtime_ns from raw.ingest_files").fetchall()
     return {path: (size, mtime_ns) for path, size, mtime_ns in rows}
 

@@ -34,11 +34,12 @@ def run_days(context: dg.AssetExecutionContext) -> tuple[dt.date, dt.date]:
 
 def range_to_build(paths: WarehousePaths, partitions: dg.DailyPartitionsDefinition) -> tuple[str, str]:
     """The partitions a landing-driven run builds: every business day until a run of this warehouse has been
-    published (its own serving copy exists), then yesterday.
+    published (its own serving copy exists; on Postgres, which has none, its run summary), then yesterday.
 
     The daily KPI models also rebuild the `lookback_days` before the first day, and the earlier days the
     run's new files hold (transform/macros/in_rebuild_window.sql).
     """
     last = partitions.get_last_partition_key()
-    first = partitions.get_first_partition_key() if not paths.serving.exists() else last
+    published = paths.run_summary if paths.on_postgres else paths.serving
+    first = partitions.get_first_partition_key() if not published.exists() else last
     return first, last

@@ -1,8 +1,9 @@
-"""Warehouse paths as a Dagster resource, the one place Dagster code opens DuckDB files, and the writers' pool.
+"""Warehouse paths as a Dagster resource, the one place Dagster code opens the warehouse, and the writers' pool.
 
 DuckDB lets one read-write process hold the file: every asset that writes it runs in the `warehouse`
 pool, whose limit is 1 (see dagster_home/dagster.yaml). A read-only connection fails while a writer
-holds the file, so readers of the live warehouse run in that pool too, after the write.
+holds the file, so readers of the live warehouse run in that pool too, after the write. On Postgres
+(`target`) the same pool keeps one writer at a time; readers never wait on it there.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from ecomops.settings import PATH_FIELDS, WarehousePaths
-from serving.catalog import table_row_counts
+from ecomops.settings import DEFAULT_TARGET, PATH_FIELDS, WarehousePaths
+from ingestion.warehouse import DuckDbConnection, WarehouseConnection, connect_warehouse
 from serving.publish import ServingPublication, publish_serving_copy
 
 WAREHOUSE_POOL = "warehouse"
@@ -37,15 +38,16 @@ class WarehouseResource(dg.ConfigurableResource):
     dlt_working_dir: str
     buyer_salt_file: str
     run_summary: str
+    target: str = DEFAULT_TARGET  # duckdb: the file `warehouse`; postgres: the database of $ECOMOPS_POSTGRES_URL
 
     @classmethod
     def from_settings(cls, paths: WarehousePaths) -> WarehouseResource:
-        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS})
+        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS}, target=paths.target)
 
     @property
     def settings(self) -> WarehousePaths:
         """This warehouse's paths, exactly those the resource was given (secrets: the run's environment)."""
-        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS})
+        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS}, target=self.target)
 
     def publish_serving_copy(self, unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
         """Publish this warehouse's serving copy (see `serving.publish.publish_serving_copy`)."""
@@ -66,10 +68,20 @@ class WarehouseResource(dg.ConfigurableResource):
             finally:
                 con.close()
 
+    @contextmanager
+    def open_warehouse(self, read_only: bool = False) -> Iterator[WarehouseConnection]:
+        """The warehouse itself, DuckDB file or Postgres database (see `ingestion.warehouse`), closed on leaving."""
+        if self.settings.on_postgres:
+            with connect_warehouse(self.settings, read_only=read_only) as con:
+                yield con
+        else:
+            with self.connect(read_only=read_only) as con:
+                yield DuckDbConnection(con, read_only=read_only)
+
     def rows_by_schema(self) -> dict[str, int]:
         """Rows held in the tables (not views, not dlt's bookkeeping) of each schema: the size of each layer."""
-        with self.connect(read_only=True) as con:
-            counts = table_row_counts(con)
+        with self.open_warehouse(read_only=True) as con:
+            counts = con.row_counts()
         totals: dict[str, int] = {}
         for (schema, table), rows in counts.items():
             if not table.startswith("_dlt"):
@@ -78,6 +90,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def row_counts(self, schema: str) -> dict[str, int]:
         """Exact row count of every table in a schema (read right after a write, in the same pool slot)."""
-        with self.connect(read_only=True) as con:
-            return {table: rows for (_, table), rows in table_row_counts(con, schema).items()}
+        with self.open_warehouse(read_only=True) as con:
+            return {table: rows for (_, table), rows in con.row_counts(schema).items()}
 

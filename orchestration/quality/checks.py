@@ -91,7 +91,7 @@ def raw_quality_gates(settings: Settings) -> dg.AssetChecksDefinition:
               warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate what the last loads brought into each raw table; quarantine failing rows."""
         selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
-        with warehouse.connect() as con:
+        with warehouse.open_warehouse() as con:
             ensure_gate_tables(con)
             catalog = read_catalog(con, selected)
             screened = {} if config.all_rows else screen_alike_tables(con, selected, catalog)
@@ -114,7 +114,7 @@ def mart_quality_gates(name: str, marts: Iterable[dg.AssetKey], settings: Settin
     def gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate the recent window of each key mart right after dbt built it (read-only)."""
         selected = [configs[k.asset_key] for k in sorted(context.selected_asset_check_keys)]
-        with warehouse.connect(read_only=True) as con:
+        with warehouse.open_warehouse(read_only=True) as con:
             catalog = read_catalog(con, selected)
             for suite_config in selected:
                 yield _gate(suite_config, partial(run_mart_gate, con, suite_config, catalog), context.log)

@@ -13,6 +13,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 
 from ecomops.settings import BUYER_SALT_ENV, Settings, WarehousePaths
+from ingestion.pipeline import postgres_credentials
 from orchestration.lib.partitions import business_days, run_days
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from orchestration.transform.project import transform_project
@@ -50,13 +51,28 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
+def warehouse_profile_environment(paths: WarehousePaths) -> dict[str, str]:
+    """The profiles.yml output of the settings' warehouse (ECOMOPS_TARGET) and where it is."""
+    if not paths.on_postgres:
+        return {"ECOMOPS_TARGET": paths.target, "ECOMOPS_WAREHOUSE": str(paths.warehouse.resolve())}
+    credentials = postgres_credentials(paths)
+    return {
+        "ECOMOPS_TARGET": paths.target,
+        "ECOMOPS_PG_HOST": credentials.host,
+        "ECOMOPS_PG_PORT": str(credentials.port),
+        "ECOMOPS_PG_USER": credentials.username,
+        "ECOMOPS_PG_PASSWORD": credentials.password or "",
+        "ECOMOPS_PG_DBNAME": credentials.database,
+    }
+
+
 def dbt_environment(paths: WarehousePaths, run_window: tuple[dt.date, dt.date] | None) -> dict[str, str]:
     """What dbt reads from its environment (profiles.yml, macros): the warehouse, the buyer-hash salt and the
     run's business days. Environment, not --vars: a new --vars value makes dbt parse the whole project again,
     and the salt must not be on the logged command line."""
     first, last = (run_window[0].isoformat(), run_window[1].isoformat()) if run_window else ("", "")
     return {
-        "ECOMOPS_WAREHOUSE": str(paths.warehouse.resolve()),
+        **warehouse_profile_environment(paths),
         BUYER_SALT_ENV: paths.buyer_salt(),
         "ECOMOPS_MIN_DATE": first,
         "ECOMOPS_MAX_DATE": last,
