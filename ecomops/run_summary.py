@@ -64,7 +64,7 @@ def print_run_summary(settings: WarehousePaths, failed_steps: list[str], semanti
     if not settings.warehouse.exists():
         print(f"no warehouse at {settings.warehouse}")
         return
-    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+    with duckdb.connect(str(settings.warehouse), read_only=True, config=settings.duckdb.config()) as con:
         counts = {table: rows for (_, table), rows in table_row_counts(con, "raw").items()}
         rejected = con.execute(
             "select reason from raw.ingest_files where status = 'rejected' order by _source_file"

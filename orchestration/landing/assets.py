@@ -71,7 +71,7 @@ def landing_assets(settings: Settings) -> dg.AssetsDefinition:
         specs=build_dlt_asset_specs(
             dlt_source=landing_source(str(settings.landing), str(settings.quarantine), str(settings.mappings),
                                       default_timezone=settings.business_timezone),
-            dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir),
+            dlt_pipeline=landing_pipeline(settings.warehouse, settings.dlt_working_dir, settings.duckdb),
             dagster_dlt_translator=RawTableTranslator(load_mappings(settings.mappings).by_table),
         ),
         name="landing_files",
@@ -88,7 +88,8 @@ def landing_assets(settings: Settings) -> dg.AssetsDefinition:
                                 default_timezone=settings.business_timezone, report=report)
         try:
             results = list(dlt.run(context, dlt_source=source,
-                                   dlt_pipeline=landing_pipeline(paths.warehouse, paths.dlt_working_dir)))
+                                   dlt_pipeline=landing_pipeline(paths.warehouse, paths.dlt_working_dir,
+                                                                  paths.duckdb)))
         except PipelineStepFailed as failure:
             registry_error = _cause_of_type(failure, RegistryError)
             if registry_error is None:
