@@ -8,6 +8,9 @@ import dlt
 from dlt.common.configuration.container import Container
 from dlt.common.configuration.providers import CustomLoaderDocProvider
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+from ecomops.settings import DuckDBLimits
 
 RAW_DATASET = "raw"
 PIPELINE_NAME = "ecomops_landing"
@@ -30,18 +33,19 @@ def _use_dlt_config() -> None:
                                                              supports_secrets=False))
 
 
-def warehouse_pipeline(pipeline_name: str, dataset_name: str, warehouse: Path, working_dir: Path) -> dlt.Pipeline:
-    """A dlt pipeline loading into one dataset (schema) of the DuckDB warehouse."""
+def warehouse_pipeline(pipeline_name: str, dataset_name: str, warehouse: Path, working_dir: Path,
+                       limits: DuckDBLimits = DuckDBLimits()) -> dlt.Pipeline:
+    """A dlt pipeline loading into one dataset (schema) of the DuckDB warehouse, within the run's DuckDB limits."""
     _use_dlt_config()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     return dlt.pipeline(
         pipeline_name=pipeline_name,
-        destination=dlt.destinations.duckdb(str(warehouse)),
+        destination=dlt.destinations.duckdb(DuckDbCredentials(str(warehouse), global_config=limits.config())),
         dataset_name=dataset_name,
         pipelines_dir=str(working_dir),
     )
 
 
-def landing_pipeline(warehouse: Path, working_dir: Path) -> dlt.Pipeline:
+def landing_pipeline(warehouse: Path, working_dir: Path, limits: DuckDBLimits = DuckDBLimits()) -> dlt.Pipeline:
     """The pipeline that lands export files into the `raw` schema."""
-    return warehouse_pipeline(PIPELINE_NAME, RAW_DATASET, warehouse, working_dir)
+    return warehouse_pipeline(PIPELINE_NAME, RAW_DATASET, warehouse, working_dir, limits)
