@@ -72,8 +72,10 @@ class PeakMemory:
         self.peak_process_bytes = max(self.peak_process_bytes, max(sizes, default=0))
 
     def peak_between(self, start: float, end: float) -> int:
-        """The peak summed RSS sampled between two epoch times (a step's start and end)."""
-        return max((size for at, size in self.samples if start <= at <= end), default=0)
+        """The peak summed RSS sampled between two epoch times (a step's start and end), or just before a step
+        shorter than the sampling interval."""
+        before = [size for at, size in self.samples if at < start][-1:]
+        return max([size for at, size in self.samples if start <= at <= end] or before or [0])
 
     def _loop(self) -> None:
         while not self._stop.wait(INTERVAL_SECONDS):
