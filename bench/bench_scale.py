@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,12 +200,12 @@ def main() -> None:
         if target == "postgres":
             from postgres_server import start, stop
 
-            server_dir = out / "postgres"
-            shutil.rmtree(server_dir, ignore_errors=True)
+            server_dir = Path(tempfile.mkdtemp(prefix="ecomops-bench-pg-"))  # initdb runs as `postgres` under root
             try:
                 bench_target(target, args, out, (start(server_dir), server_dir))
             finally:
                 stop(server_dir)
+                shutil.rmtree(server_dir, ignore_errors=True)
         else:
             bench_target(target, args, out, None)
 
