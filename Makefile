@@ -16,7 +16,7 @@ FRONTEND := dashboard/frontend
 VENDOR := dashboard/static/vendor
 VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/china.js
 
-.PHONY: install demo test ui serve bench-ingest bench-quality bench-incremental bench-semantic bench-serve clean
+.PHONY: install demo test ui serve bench-ingest bench-quality bench-incremental bench-scale bench-semantic bench-serve clean
 
 # Dagster's CLI reads DAGSTER_HOME from a .env in the working directory (it must be absolute), so
 # `dagster schedule list -w workspace.yaml` works from here in a fresh shell; so does `ecomops run`.
@@ -61,6 +61,10 @@ bench-quality: install
 
 bench-incremental: install
 	$(BIN)/python bench/bench_incremental.py
+
+# 50 shops x 365 days on DuckDB; on Postgres too with ARGS='--targets duckdb,postgres' (smaller: ARGS='--shops 10').
+bench-scale: install
+	$(BIN)/python bench/bench_scale.py $(ARGS)
 
 # On the serving copy `make demo` publishes.
 bench-semantic: install

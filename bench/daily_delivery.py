@@ -16,10 +16,12 @@ def _of_day(path: Path, stamp: str) -> bool:
     return stamp in path.name and path.parent.name != "cogs"
 
 
-def hold_back_day(generated: Path, landing: Path, day: date) -> list[Path]:
-    """Copy a generated landing without the files of `day`; return those files, relative to `generated`."""
+def hold_back_day(generated: Path, landing: Path, day: date, copy_function=shutil.copy2) -> list[Path]:
+    """Copy a generated landing without the files of `day`; return those files, relative to `generated`.
+
+    `copy_function=os.link` makes the copy hard links: a big landing is not written twice."""
     stamp = f"{day:%Y%m%d}"
-    shutil.copytree(generated, landing,
+    shutil.copytree(generated, landing, copy_function=copy_function,
                     ignore=lambda folder, names: [n for n in names if _of_day(Path(folder) / n, stamp)])
     return sorted(p.relative_to(generated) for p in generated.rglob("*") if p.is_file() and _of_day(p, stamp))
 

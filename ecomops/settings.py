@@ -48,11 +48,37 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 # The daily partitions' first day: the demo data's first day (demo_data starts there), so `make demo` needs
 # no setting. Set ECOMOPS_FIRST_BUSINESS_DATE to your history's first day.
 DEFAULT_FIRST_BUSINESS_DATE = "2026-10-01"
+# DuckDB's own defaults are 80% of the machine's memory and a thread per core, per process that opens the warehouse.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "2GB"
+
+
+@dataclass(frozen=True)
+class DuckDBLimits:
+    """What one process's DuckDB may take of the machine: every connection a run opens gets the same limits.
+
+    DuckDB spills what exceeds `memory_limit` to a temporary folder beside the database file; `threads` bounds
+    its parallelism (and the buffers each thread holds). A DuckDB instance has one configuration per process:
+    every connection of a run passes this one.
+    """
+
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    threads: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    def config(self) -> dict[str, str | int]:
+        """The `config` of `duckdb.connect` (and of dlt's and dbt-duckdb's connections)."""
+        return {"memory_limit": self.memory_limit, "threads": self.threads}
+
+
+def duckdb_limits(environ: Mapping[str, str]) -> DuckDBLimits:
+    """$ECOMOPS_DUCKDB_MEMORY_LIMIT (DuckDB's syntax: 2GB, 512MB) and $ECOMOPS_DUCKDB_THREADS, else the defaults."""
+    threads = environ.get("ECOMOPS_DUCKDB_THREADS")
+    return DuckDBLimits(memory_limit=environ.get("ECOMOPS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
+                        **({"threads": int(threads)} if threads else {}))
 
 
 @dataclass(frozen=True)
 class WarehousePaths:
-    """Every file the runs of one warehouse read or write."""
+    """Every file the runs of one warehouse read or write, and what the DuckDB opening them may take."""
 
     landing: Path
     mappings: Path
@@ -65,6 +91,7 @@ class WarehousePaths:
     # duckdb: `warehouse` is the database; postgres: the database of `postgres_url()`, and the paths above only
     # hold what runs keep beside it (quarantine copies, dlt's working folder, the salt, the run summary).
     target: str = DEFAULT_TARGET
+    duckdb: DuckDBLimits = field(default_factory=DuckDBLimits)
     # Where secrets are read (the buyer salt, alert channel URLs and keys): the environment, or what a test gives.
     # Never shown (repr) nor compared: two settings of the same paths are the same settings.
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False, compare=False)
@@ -101,8 +128,8 @@ class WarehousePaths:
         return path.read_text(encoding="utf-8").strip()
 
 
-# The fields of WarehousePaths that are paths (not the target, not the secrets' mapping).
-PATH_FIELDS = tuple(f.name for f in fields(WarehousePaths) if f.name not in ("target", "environ"))
+# The fields of WarehousePaths that are paths (not the target, not DuckDB's limits, not the secrets' mapping).
+PATH_FIELDS = tuple(f.name for f in fields(WarehousePaths) if f.name not in ("target", "duckdb", "environ"))
 
 
 @dataclass(frozen=True)
@@ -153,6 +180,7 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
     return Settings(
         **{name: getattr(located, name) for name in PATH_FIELDS},
         target=target,
+        duckdb=duckdb_limits(environ),
         environ=environ,
         daily_cron=environ.get("ECOMOPS_DAILY_CRON") or DEFAULT_DAILY_CRON,
         first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE") or DEFAULT_FIRST_BUSINESS_DATE,

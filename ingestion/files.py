@@ -200,8 +200,12 @@ def _excel_columns(rows: Iterator[tuple[int, list]], width: int) -> tuple[pa.Tab
     batch: list[tuple[int, list]] = []
 
     def flush() -> None:
-        for i in range(width):
-            chunks[i].append(pa.array([excel_cell_text(r[i]) if i < len(r) else "" for _, r in batch], pa.string()))
+        padded = [r if len(r) >= width else [*r, *[""] * (width - len(r))] for _, r in batch]
+        for i, cells in enumerate(zip(*padded)) if padded else enumerate([()] * width):
+            if i == width:
+                break
+            # Most cells are text already: only the others pay for a call.
+            chunks[i].append(pa.array([c if type(c) is str else excel_cell_text(c) for c in cells], pa.string()))
         numbers.append(pa.array([n for n, _ in batch], pa.int64()))
         batch.clear()
 

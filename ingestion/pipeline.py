@@ -11,6 +11,7 @@ from dlt.common.configuration.container import Container
 from dlt.common.configuration.providers import CustomLoaderDocProvider
 from dlt.common.configuration.specs.pluggable_run_context import PluggableRunContext
 from dlt.common.destination import Destination
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
 from ecomops.settings import POSTGRES_URL_ENV, WarehousePaths, warehouse_paths
@@ -56,7 +57,8 @@ def warehouse_destination(paths: WarehousePaths) -> Destination:
         return dlt.destinations.postgres(credentials=postgres_credentials(paths),
                                          preferred_loader_file_format=POSTGRES_FILE_FORMAT)
     paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-    return dlt.destinations.duckdb(str(paths.warehouse))
+    # Within the run's DuckDB limits: without them the load's merge takes up to 80% of the machine's memory.
+    return dlt.destinations.duckdb(DuckDbCredentials(str(paths.warehouse), global_config=paths.duckdb.config()))
 
 
 def warehouse_pipeline(pipeline_name: str, dataset_name: str, paths: WarehousePaths) -> dlt.Pipeline:

@@ -176,7 +176,8 @@ def connect_warehouse(paths: WarehousePaths, read_only: bool = False) -> Iterato
         connection: WarehouseConnection = PostgresConnection(
             postgres_credentials(paths).to_native_representation(), read_only)
     else:
-        connection = DuckDbConnection(duckdb.connect(str(paths.warehouse), read_only=read_only), read_only)
+        connection = DuckDbConnection(duckdb.connect(str(paths.warehouse), read_only=read_only,
+                                                     config=paths.duckdb.config()), read_only)
     try:
         yield connection
     finally:

@@ -61,7 +61,7 @@ def publish_serving_copy(paths: WarehousePaths,
         shutil.copyfile(target, staging)
     updated, replaced = [], []
     personal = load_mappings(paths.mappings).personal_columns
-    with duckdb.connect(str(paths.warehouse)) as con:
+    with duckdb.connect(str(paths.warehouse), config=paths.duckdb.config()) as con:
         register_mask(con)
         (warehouse,) = con.execute("select current_database()").fetchone()
         published = [(schema, table) for schema, table in tables(con, warehouse)

@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from ecomops.settings import DEFAULT_TARGET, PATH_FIELDS, WarehousePaths
+from ecomops.settings import DEFAULT_TARGET, PATH_FIELDS, DuckDBLimits, WarehousePaths
 from ingestion.warehouse import DuckDbConnection, WarehouseConnection, connect_warehouse
 from serving.publish import ServingPublication, publish_serving_copy
 
@@ -39,15 +39,20 @@ class WarehouseResource(dg.ConfigurableResource):
     buyer_salt_file: str
     run_summary: str
     target: str = DEFAULT_TARGET  # duckdb: the file `warehouse`; postgres: the database of $ECOMOPS_POSTGRES_URL
+    duckdb_memory_limit: str
+    duckdb_threads: int
 
     @classmethod
     def from_settings(cls, paths: WarehousePaths) -> WarehouseResource:
-        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS}, target=paths.target)
+        return cls(**{name: str(getattr(paths, name)) for name in PATH_FIELDS}, target=paths.target,
+                   duckdb_memory_limit=paths.duckdb.memory_limit, duckdb_threads=paths.duckdb.threads)
 
     @property
     def settings(self) -> WarehousePaths:
-        """This warehouse's paths, exactly those the resource was given (secrets: the run's environment)."""
-        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS}, target=self.target)
+        """This warehouse's paths, target and DuckDB limits, exactly those the resource was given (secrets: the
+        run's environment)."""
+        return WarehousePaths(**{name: Path(getattr(self, name)) for name in PATH_FIELDS}, target=self.target,
+                              duckdb=DuckDBLimits(self.duckdb_memory_limit, self.duckdb_threads))
 
     def publish_serving_copy(self, unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
         """Publish this warehouse's serving copy (see `serving.publish.publish_serving_copy`)."""
@@ -60,8 +65,9 @@ class WarehouseResource(dg.ConfigurableResource):
         Closed on leaving, also when the block raises (DuckDBResource closes only on success): a connection
         left open would keep the file from the next writer of this process.
         """
+        limits = self.settings.duckdb.config()
         resource = DuckDBResource(database=database or self.warehouse,
-                                  connection_config={"access_mode": "READ_ONLY"} if read_only else {})
+                                  connection_config={**limits, "access_mode": "READ_ONLY"} if read_only else limits)
         with resource.get_connection() as con:
             try:
                 yield con

@@ -67,12 +67,14 @@ def warehouse_profile_environment(paths: WarehousePaths) -> dict[str, str]:
 
 
 def dbt_environment(paths: WarehousePaths, run_window: tuple[dt.date, dt.date] | None) -> dict[str, str]:
-    """What dbt reads from its environment (profiles.yml, macros): the warehouse, the buyer-hash salt and the
-    run's business days. Environment, not --vars: a new --vars value makes dbt parse the whole project again,
-    and the salt must not be on the logged command line."""
+    """What dbt reads from its environment (profiles.yml, macros): the warehouse and DuckDB's limits, the
+    buyer-hash salt and the run's business days. Environment, not --vars: a new --vars value makes dbt parse
+    the whole project again, and the salt must not be on the logged command line."""
     first, last = (run_window[0].isoformat(), run_window[1].isoformat()) if run_window else ("", "")
     return {
         **warehouse_profile_environment(paths),
+        "ECOMOPS_DUCKDB_MEMORY_LIMIT": paths.duckdb.memory_limit,
+        "ECOMOPS_DUCKDB_THREADS": str(paths.duckdb.threads),
         BUYER_SALT_ENV: paths.buyer_salt(),
         "ECOMOPS_MIN_DATE": first,
         "ECOMOPS_MAX_DATE": last,
