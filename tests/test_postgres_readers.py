@@ -130,10 +130,13 @@ def test_the_verifier_is_what_postgres_stores_for_the_password(postgres_server):
         scram_verifier("密码")
 
 
-def test_the_serving_step_grants_the_reader_role_on_postgres(postgres_database, tmp_path):
-    settings = get_settings({"ECOMOPS_TARGET": "postgres", "ECOMOPS_POSTGRES_URL": postgres_database,
-                             "ECOMOPS_READER_ROLE": "ecomops_reader_asset", "ECOMOPS_READER_PASSWORD": READER_PASSWORD,
-                             "ECOMOPS_READER_STATEMENT_TIMEOUT": "5s"}, warehouse=tmp_path / "w.duckdb")
+def test_the_serving_step_grants_the_reader_role_on_postgres(postgres_database, tmp_path, monkeypatch):
+    # The Dagster resource reads secrets from the run's environment, as a real run does.
+    for name, value in {"ECOMOPS_TARGET": "postgres", "ECOMOPS_POSTGRES_URL": postgres_database,
+                        "ECOMOPS_READER_ROLE": "ecomops_reader_asset", "ECOMOPS_READER_PASSWORD": READER_PASSWORD,
+                        "ECOMOPS_READER_STATEMENT_TIMEOUT": "5s"}.items():
+        monkeypatch.setenv(name, value)
+    settings = get_settings(os.environ, warehouse=tmp_path / "w.duckdb")
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         result = dg.materialize([reader_grants_asset([], settings)], instance=instance,
                                 resources={"warehouse": WarehouseResource.from_settings(settings)})
@@ -207,14 +210,20 @@ def wait_for(url: str, query: str, parameters=(), process: subprocess.Popen | No
     raise AssertionError(f"nothing came of {query!r} in {WAITING} s")
 
 
-def test_a_dbt_build_succeeds_while_a_reader_holds_a_long_query_on_its_mart(postgres_database, tmp_path):
+def built_swap_project(tmp_path: Path, database_url: str) -> Path:
+    """A two-model dbt project (a table and an incremental model), built once: the next build swaps them."""
     project = tmp_path / "project"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text(DBT_PROJECT)
     (project / "models" / "kpi_shop_daily.sql").write_text(TABLE_MODEL)
     (project / "models" / "kpi_shop_daily_incremental.sql").write_text(INCREMENTAL_MODEL)
-    first = dbt_build(project, postgres_database, build=1)
+    first = dbt_build(project, database_url, build=1)
     assert first.wait() == 0, first.stdout.read()
+    return project
+
+
+def test_a_dbt_build_succeeds_while_a_reader_holds_a_long_query_on_its_mart(postgres_database, tmp_path):
+    project = built_swap_project(tmp_path, postgres_database)
     ensure_reader_role(postgres_database, SWAP_READER, READER_PASSWORD, "4s")
     reader = as_user(postgres_database, SWAP_READER, READER_PASSWORD)
 
@@ -255,13 +264,7 @@ def test_a_dbt_build_succeeds_while_a_reader_holds_a_long_query_on_its_mart(post
 
 def test_an_incremental_build_does_not_wait_for_a_reader_of_its_table(postgres_database, tmp_path):
     """delete+insert takes a ROW EXCLUSIVE lock, which readers' ACCESS SHARE does not block: no timeout needed."""
-    project = tmp_path / "project"
-    (project / "models").mkdir(parents=True)
-    (project / "dbt_project.yml").write_text(DBT_PROJECT)
-    (project / "models" / "kpi_shop_daily.sql").write_text(TABLE_MODEL)
-    (project / "models" / "kpi_shop_daily_incremental.sql").write_text(INCREMENTAL_MODEL)
-    first = dbt_build(project, postgres_database, build=1)
-    assert first.wait() == 0, first.stdout.read()
+    project = built_swap_project(tmp_path, postgres_database)
     patient = "ecomops_reader_patient"
     ensure_reader_role(postgres_database, patient, READER_PASSWORD, "10min")
     reader = psycopg2.connect(as_user(postgres_database, patient, READER_PASSWORD))
