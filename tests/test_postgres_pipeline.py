@@ -104,6 +104,8 @@ def runs(tmp_path_factory, postgres_server):
         _use(env, root / "postgres", history)
         env.setenv("ECOMOPS_TARGET", "postgres")
         env.setenv("ECOMOPS_POSTGRES_URL", url)
+        # Roles belong to the whole server: this run's reader role is its own, not the other tests' `ecomops_reader`.
+        env.setenv("ECOMOPS_READER_ROLE", "ecomops_reader_pipeline_test")
         steps["postgres"] = get_settings(dict(os.environ))  # a snapshot: it outlives the patched environment
         steps["first"] = _run("run")
         deliver(complete, history, new_files)
@@ -116,6 +118,7 @@ def runs(tmp_path_factory, postgres_server):
 
         env.delenv("ECOMOPS_TARGET")
         env.delenv("ECOMOPS_POSTGRES_URL")
+        env.delenv("ECOMOPS_READER_ROLE")
         _use(env, root / "duckdb", complete)
         steps["duckdb"] = get_settings(dict(os.environ))
         _build(instance)
