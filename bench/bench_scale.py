@@ -58,17 +58,20 @@ class Run:
 
 
 def landing(out: Path, shops: int, days: int) -> tuple[Path, dt.date]:
-    """A landing of `days` + 1 days ending yesterday, generated once per arguments and day (see the marker)."""
+    """A landing of `days` + 1 days ending yesterday, generated once per arguments: a landing made on an earlier
+    day (the marker holds its arguments and first day) is reused, its data ends in the past all the same."""
     from demo_data import generate
 
-    start = dt.date.today() - dt.timedelta(days=days + 1)
     folder = out / f"landing-{shops}x{days + 1}"
     marker = folder / ".generated.json"
-    arguments = {"shops": shops, "days": days + 1, "start": start.isoformat(), "seed": SEED}
-    if not (marker.exists() and json.loads(marker.read_text()) == arguments):
-        shutil.rmtree(folder, ignore_errors=True)
-        generate(folder, shops=shops, days=days + 1, start=start, seed=SEED)
-        marker.write_text(json.dumps(arguments))
+    arguments = {"shops": shops, "days": days + 1, "seed": SEED}
+    made = json.loads(marker.read_text()) if marker.exists() else {}
+    if {key: made.get(key) for key in arguments} == arguments:
+        return folder, dt.date.fromisoformat(made["start"])
+    start = dt.date.today() - dt.timedelta(days=days + 1)
+    shutil.rmtree(folder, ignore_errors=True)
+    generate(folder, shops=shops, days=days + 1, start=start, seed=SEED)
+    marker.write_text(json.dumps({**arguments, "start": start.isoformat()}))
     return folder, start
 
 
