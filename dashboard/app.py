@@ -37,6 +37,10 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or e['loc'][0]}: {e['msg']}" for e in error.errors())
 
 
+class MartsSourceError(ValueError):
+    """The settings name no marts the dashboard can read (a start-up error, not a bug: no traceback)."""
+
+
 def marts_source(settings: Settings) -> ServingCopy | PostgresMarts:
     """What the dashboard reads: the serving copy of a DuckDB warehouse, or a Postgres warehouse as its reader role."""
     if settings.target != "postgres":
@@ -44,7 +48,7 @@ def marts_source(settings: Settings) -> ServingCopy | PostgresMarts:
     url = settings.reader_url or (settings.postgres_url() and reader_url(
         settings.postgres_url(), settings.reader_role, settings.secret(READER_PASSWORD_ENV)))
     if not url:
-        raise ValueError("ECOMOPS_TARGET=postgres needs ECOMOPS_READER_URL, or ECOMOPS_POSTGRES_URL and "
+        raise MartsSourceError("ECOMOPS_TARGET=postgres needs ECOMOPS_READER_URL, or ECOMOPS_POSTGRES_URL and "
                          f"${READER_PASSWORD_ENV}: the dashboard reads as the reader role (docs/postgres.md)")
     return PostgresMarts(url)
 

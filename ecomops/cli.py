@@ -99,10 +99,11 @@ def _check(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from dashboard import serve
     from dashboard.access import AccessConfigError
+    from dashboard.app import MartsSourceError
 
     try:
         serve(_settings(args), host=args.host, port=args.port)
-    except AccessConfigError as error:
+    except (AccessConfigError, MartsSourceError) as error:
         print(error, file=sys.stderr)
         return 2
     return 0

@@ -147,6 +147,15 @@ def test_off_loopback_it_refuses_to_start_without_users(dashboard_warehouse, tmp
     assert run.returncode == 2 and "refusing to serve on 0.0.0.0" in run.stderr
 
 
+def test_on_postgres_without_reader_credentials_it_says_what_to_set(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "ecomops.cli", "serve", "--port", "1"], cwd=REPO,
+                         env=clean_environment(tmp_path, {"ECOMOPS_TARGET": "postgres"}),
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stderr
+    assert "ECOMOPS_READER_URL" in run.stderr and "ECOMOPS_READER_PASSWORD" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
 USERS = {"boss": ("boss-password", None), "client": ("client-password", ["tb01"]),
          "guessed": ("guessed-password", None)}
 
