@@ -18,92 +18,71 @@ shop_periods as (
     where not shops.is_seller_wide
 ),
 
-paid_orders as (
-    select shop_code, customer_key, order_key, paid_date
-    from {{ ref('fct_orders') }}
-    where is_paid and customer_key is not null
+{#- A buyer's paying days, each with the buyer's paying days before and after it. From one paying day to
+    the next, that day is the buyer's last: so each count below is a sum over days, never a scan of a
+    buyer's whole history for every month. -#}
+paid_days as (
+    select
+        shop_code,
+        customer_key,
+        paid_date,
+        lag(paid_date) over (partition by shop_code, customer_key order by paid_date) as previous_paid_date,
+        lead(paid_date) over (partition by shop_code, customer_key order by paid_date) as next_paid_date
+    from (
+        select distinct shop_code, customer_key, paid_date
+        from {{ ref('fct_orders') }}
+        where is_paid and customer_key is not null
+    ) as buyer_days
 ),
 
-customers as (
-    select customer_key, shop_code, first_paid_date
-    from {{ ref('dim_customers') }}
-    where first_paid_date is not null
-),
-
-period_buyers as (
+{#- a buyer's first paying day in the period: they pay again in the period if their next day is in it too -#}
+period_buyer_counts as (
     select
         shop_periods.period_start,
-        paid_orders.shop_code,
-        paid_orders.customer_key,
-        count(distinct paid_orders.paid_date) as paid_days
+        shop_periods.shop_code,
+        count(*) as paying_buyers,
+        sum(case when paid_days.next_paid_date <= shop_periods.period_end then 1 else 0 end) as repeat_buyers
     from shop_periods
-    inner join paid_orders
-        on paid_orders.shop_code = shop_periods.shop_code
-        and paid_orders.paid_date between shop_periods.period_start and shop_periods.period_end
-    group by shop_periods.period_start, paid_orders.shop_code, paid_orders.customer_key
+    inner join paid_days
+        on paid_days.shop_code = shop_periods.shop_code
+        and paid_days.paid_date between shop_periods.period_start and shop_periods.period_end
+    where paid_days.previous_paid_date is null or paid_days.previous_paid_date < shop_periods.period_start
+    group by shop_periods.period_start, shop_periods.shop_code
 ),
 
 {#- first-time buyers of the period and whether they bought again (another day) within 30/90/180 days -#}
-first_time_buyers as (
-    select
-        shop_periods.period_start,
-        customers.shop_code,
-        customers.customer_key,
-        min(case when later.paid_date > customers.first_paid_date then later.paid_date end) as second_paid_date,
-        customers.first_paid_date
-    from shop_periods
-    inner join customers
-        on customers.shop_code = shop_periods.shop_code
-        and customers.first_paid_date between shop_periods.period_start and shop_periods.period_end
-    left join paid_orders as later on later.customer_key = customers.customer_key
-    group by shop_periods.period_start, customers.shop_code, customers.customer_key, customers.first_paid_date
-),
-
-period_buyer_counts as (
-    select
-        period_start,
-        shop_code,
-        count(*) as paying_buyers,
-        sum(case when paid_days >= 2 then 1 else 0 end) as repeat_buyers
-    from period_buyers
-    group by period_start, shop_code
-),
-
 first_time_counts as (
     select
-        period_start,
-        shop_code,
-        count(*) as new_buyers,
-        sum(case when second_paid_date <= {{ dbt.dateadd('day', 30, 'first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_30d,
-        sum(case when second_paid_date <= {{ dbt.dateadd('day', 90, 'first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_90d,
-        sum(case when second_paid_date <= {{ dbt.dateadd('day', 180, 'first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_180d
-    from first_time_buyers
-    group by period_start, shop_code
-),
-
-customer_last_paid as (
-    select
         shop_periods.period_start,
-        shop_periods.period_end,
-        paid_orders.shop_code,
-        paid_orders.customer_key,
-        max(paid_orders.paid_date) as last_paid_date
+        shop_periods.shop_code,
+        count(*) as new_buyers,
+        sum(case when paid_days.next_paid_date <= {{ dbt.dateadd('day', 30, 'customers.first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_30d,
+        sum(case when paid_days.next_paid_date <= {{ dbt.dateadd('day', 90, 'customers.first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_90d,
+        sum(case when paid_days.next_paid_date <= {{ dbt.dateadd('day', 180, 'customers.first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_180d
     from shop_periods
-    inner join paid_orders
-        on paid_orders.shop_code = shop_periods.shop_code
-        and paid_orders.paid_date <= shop_periods.period_end
-    group by shop_periods.period_start, shop_periods.period_end, paid_orders.shop_code, paid_orders.customer_key
+    inner join {{ ref('dim_customers') }} as customers
+        on customers.shop_code = shop_periods.shop_code
+        and customers.first_paid_date between shop_periods.period_start and shop_periods.period_end
+    left join paid_days
+        on paid_days.customer_key = customers.customer_key
+        and paid_days.paid_date = customers.first_paid_date
+    group by shop_periods.period_start, shop_periods.shop_code
 ),
 
+{#- at a period's end every buyer who ever paid has exactly one last paying day: the one whose span holds it -#}
 base_counts as (
     select
-        period_start,
-        shop_code,
+        shop_periods.period_start,
+        shop_periods.shop_code,
         count(*) as customers_ever_paid,
-        sum(case when last_paid_date > {{ dbt.dateadd('day', -90, 'period_end') }} then 1 else 0 end) as active_customers,
-        sum(case when last_paid_date < {{ dbt.dateadd('day', -180, 'period_end') }} then 1 else 0 end) as churned_customers
-    from customer_last_paid
-    group by period_start, shop_code
+        sum(case when paid_days.paid_date > {{ dbt.dateadd('day', -90, 'shop_periods.period_end') }} then 1 else 0 end) as active_customers,
+        sum(case when paid_days.paid_date < {{ dbt.dateadd('day', -180, 'shop_periods.period_end') }} then 1 else 0 end) as churned_customers
+    from shop_periods
+    inner join paid_days
+        on paid_days.shop_code = shop_periods.shop_code
+        and paid_days.paid_date <= shop_periods.period_end
+        and (paid_days.next_paid_date is null or paid_days.next_paid_date > shop_periods.period_end)
+    group by shop_periods.period_start, shop_periods.shop_code
 )
 
 select
