@@ -394,3 +394,33 @@ def test_semantic_layer_validates(built):
     # MetricFlow 0.213 adds a metric input to every measure-based cumulative metric that dbt-core 1.11
     # writes and keeps the measure, then warns about having both; nothing in dbt 1.11 YAML avoids it.
     assert all("Cumulative metric" in line and "both a measure and a metric" in line for line in warnings), warnings
+
+
+def test_data_tests_of_a_delete_insert_model_read_the_rows_of_its_latest_build(built):
+    """fct_orders' tests read the rows its last build wrote (one `_built_at`), so a one-day run tests one day:
+    a duplicate key among older rows is not read again, the same duplicate among the latest build's is caught."""
+    warehouse = built["warehouse"]
+    first_order = "order_key = (select min(order_key) from marts.fct_orders)"
+
+    def write(sql: str) -> None:
+        with duckdb.connect(str(warehouse)) as connection:
+            connection.execute(sql)
+
+    def unique_test() -> subprocess.CompletedProcess:
+        return subprocess.run([str(BIN / "dbt"), "test", "--profiles-dir", ".", "--select", "fct_orders,test_name:unique"],
+                              cwd=built["project"], capture_output=True, text=True, timeout=600,
+                              env={**os.environ, "ECOMOPS_WAREHOUSE": str(warehouse), "ECOMOPS_BUYER_SALT": SALT})
+
+    duplicate = "insert into marts.fct_orders select * replace ({} as _built_at) from marts.fct_orders where " + first_order
+    try:
+        write(duplicate.format("_built_at - interval 1 day"))
+        older = unique_test()
+        assert older.returncode == 0, older.stdout[-3000:]
+        write("delete from marts.fct_orders where _built_at < (select max(_built_at) from marts.fct_orders)")
+        write(duplicate.format("_built_at"))
+        latest = unique_test()
+        assert latest.returncode == 1 and "FAIL 1 unique_fct_orders_order_key" in latest.stdout, latest.stdout[-3000:]
+    finally:  # the order once again, as the build wrote it
+        write(f"create temp table kept as select * from marts.fct_orders where {first_order} "
+              f"order by _built_at desc limit 1; delete from marts.fct_orders where {first_order}; "
+              "insert into marts.fct_orders select * from kept")

@@ -4,7 +4,7 @@
   province and city of the latest order only. ltv = cumulative net paid amount.
   Incremental: a run rebuilds the customers with an order rebuilt upstream.
 -#}
-{{ config(materialized='incremental', unique_key='customer_key') }}
+{{ config(materialized='incremental', unique_key='customer_key', meta={'data_tests_read': 'latest_build'}) }}
 
 with orders as (
     select * from {{ ref('fct_orders') }}

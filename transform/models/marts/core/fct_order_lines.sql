@@ -1,5 +1,5 @@
 {#- One row per order line; amounts are the line's share of its order, so they add up to the order amount. Incremental like int_order_lines. -#}
-{{ config(materialized='incremental', unique_key='line_key') }}
+{{ config(materialized='incremental', unique_key='line_key', meta={'data_tests_read': 'latest_build'}) }}
 
 select
     line_key,

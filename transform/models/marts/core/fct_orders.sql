@@ -3,7 +3,7 @@
   date, payment on the paid date. Incremental: the orders rebuilt upstream and
   those with refunds rebuilt since the last run.
 -#}
-{{ config(materialized='incremental', unique_key='order_key') }}
+{{ config(materialized='incremental', unique_key='order_key', meta={'data_tests_read': 'latest_build'}) }}
 
 with orders as (
     select * from {{ ref('int_orders') }}

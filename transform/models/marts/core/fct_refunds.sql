@@ -1,5 +1,5 @@
 {#- One row per refund / after-sales case (latest state); only succeeded ones move money, on refund_date. Incremental like int_refunds. -#}
-{{ config(materialized='incremental', unique_key='refund_key') }}
+{{ config(materialized='incremental', unique_key='refund_key', meta={'data_tests_read': 'latest_build'}) }}
 
 select
     refund_key,

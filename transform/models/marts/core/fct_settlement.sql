@@ -1,5 +1,5 @@
 {#- The platform bill, one row per money movement, with the entry classified (seed settlement_entry_types). Incremental: entries of new loads. -#}
-{{ config(materialized='incremental', unique_key=['shop_code', 'entry_id']) }}
+{{ config(materialized='incremental', unique_key=['shop_code', 'entry_id'], meta={'data_tests_read': 'latest_build'}) }}
 
 with entries as (
     {{ union_platforms('settlement') }}
