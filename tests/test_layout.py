@@ -14,7 +14,7 @@ import yaml
 from ecomops.settings import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "semantic", "demo_data")
+STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "semantic", "demo_data", "platform_sync")
 # App-level packages: below the CLI, beside orchestration (never importing it), above the stage libraries.
 APP_PACKAGES = ("dashboard",)
 SETTINGS = "ecomops.settings"
