@@ -153,13 +153,14 @@ class PostgresWarehouse:
 
 @pytest.fixture(scope="session")
 def postgres_warehouse(postgres_server, dashboard_warehouse, tmp_path_factory) -> PostgresWarehouse:
-    """A Postgres warehouse of a real run's tables (every layer), its reader role `ecomops_reader` granted
-    (statement timeout 2 s).
+    """A Postgres warehouse built by a real run of the pipeline (ECOMOPS_TARGET=postgres) on the landing
+    `dashboard_warehouse` was built from, its reader role `ecomops_reader` granted (statement timeout 2 s).
 
-    Owned by a login that may create roles and is no superuser, as the pipeline's should be. Until the
-    pipeline runs on Postgres, the tables are the DuckDB run's, copied (tests/postgres_copy.py).
+    The run connects as a login that owns the database, may create roles and is no superuser, as the
+    pipeline's should be. The same landing: the dashboard's numbers on Postgres are those of the DuckDB run.
     """
-    from postgres_copy import copy_tables
+    import dagster as dg
+    from pipeline_runs import build, use_landing, use_postgres, without_alert_channels
     from postgres_server import create_database
 
     from serving.postgres_readers import ensure_reader_role, reader_url
@@ -176,9 +177,16 @@ def postgres_warehouse(postgres_server, dashboard_warehouse, tmp_path_factory) -
         cursor.execute(f"alter database {database} owner to {POSTGRES_OWNER}")
     connection.close()
     owner = reader_url(admin, POSTGRES_OWNER, password)
-    copied = copy_tables(dashboard_warehouse, owner, ("marts", "alerts", "raw", "staging", "intermediate",
-                                                      "quarantine"), tmp_path_factory.mktemp("postgres_copy"))
-    assert copied["marts.kpi_shop_daily"] > 0
+    landing = dashboard_warehouse.parent / "landing"  # dashboard_harness.build_demo_warehouse generated it there
+    with pytest.MonkeyPatch.context() as env, dg.instance_for_test() as instance:
+        without_alert_channels(env)
+        use_landing(env, tmp_path_factory.mktemp("postgres_warehouse"), landing)
+        use_postgres(env, owner, "ecomops_reader")
+        build(instance)
+    with psycopg2.connect(owner) as connection, connection.cursor() as cursor:
+        cursor.execute("select count(*) from marts.kpi_shop_daily")
+        assert cursor.fetchone()[0] > 0
+    connection.close()
     reader_password = secrets.token_hex(12)
     ensure_reader_role(owner, "ecomops_reader", reader_password, "2s")
     return PostgresWarehouse(owner, "ecomops_reader", reader_password,

@@ -1,7 +1,7 @@
 """`ecomops serve` on a Postgres warehouse: a real uvicorn server reading the marts as the reader role.
 
-The numbers must be those of SQL over the Postgres marts, and those of the DuckDB serving copy the marts were
-copied from (tests/postgres_copy.py, until the pipeline runs on Postgres itself).
+The numbers must be those of SQL over the Postgres marts, and those of the DuckDB serving copy of a run on the
+same landing (the `postgres_warehouse` fixture builds the marts from the landing of `dashboard_warehouse`).
 """
 
 from __future__ import annotations

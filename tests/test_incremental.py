@@ -16,8 +16,8 @@ from demo_data import generate
 from ecomops.settings import get_settings
 from ingestion.mapping import PACKAGED_MAPPINGS, load_mappings
 from orchestration.lib.partitions import business_days
-from orchestration.run import build_everything_in_process
 from orchestration.serving.assets import SERVING_COPY_KEY
+from pipeline_runs import build, partitions_by_asset, use_landing
 from serving.publish import PUBLISHED_SCHEMAS, PUBLISHED_TABLES
 from test_serving import differing_rows
 
@@ -45,25 +45,6 @@ COMPARED = {
 SENTINEL_DAY = NEW_DAY - dt.timedelta(days=45)
 
 
-def _use(monkeypatch: pytest.MonkeyPatch, root: Path, landing: Path) -> None:
-    for name, path in {"ECOMOPS_LANDING": landing, "ECOMOPS_WAREHOUSE": root / "warehouse.duckdb",
-                       "ECOMOPS_QUARANTINE": root / "quarantine", "ECOMOPS_SERVING": root / "serving.duckdb"}.items():
-        monkeypatch.setenv(name, str(path))
-
-
-def _build(instance: dg.DagsterInstance, partitions: tuple[str, str] | None = None) -> dg.ExecuteInProcessResult:
-    result = build_everything_in_process(get_settings(), instance, log_level="ERROR", partitions=partitions)
-    assert result.success, [e.message for e in result.all_events if e.is_step_failure]
-    return result
-
-
-def _partitions_by_asset(result: dg.ExecuteInProcessResult) -> dict[str, set[str]]:
-    materialized: dict[str, set[str]] = {}
-    for event in result.get_asset_materialization_events():
-        materialized.setdefault(event.asset_key.to_user_string(), set()).add(event.partition)
-    return materialized
-
-
 def _table(warehouse: Path, table: str, schema: str = "marts") -> pd.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.sql(f"select * from {schema}.{table}").to_arrow_table().to_pandas()
@@ -85,17 +66,17 @@ def runs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as env, dg.instance_for_test() as instance:
         env.setenv("ECOMOPS_BUYER_SALT", "test-salt")
         incremental = root / "incremental"
-        _use(env, incremental, history)
+        use_landing(env, incremental, history)
         incremental.mkdir()
         with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:  # a model the first run publishes
             con.execute("create schema marts; create table marts.retired_model as select 1 as id")
-        first = _build(instance)
+        first = build(instance)
         with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:  # marks one old day's rows
             con.execute("update marts.kpi_shop_daily set page_views = page_views + 1000000 where date = ?",
                         [SENTINEL_DAY])
             con.execute("drop table marts.retired_model")  # the one-day run's publish drops it from the copy
         deliver(complete, history, new_files)
-        one_day = _build(instance, partitions=(NEW_DAY.isoformat(), NEW_DAY.isoformat()))
+        one_day = build(instance, partitions=(NEW_DAY.isoformat(), NEW_DAY.isoformat()))
         with duckdb.connect(str(incremental / "warehouse.duckdb")) as con:
             sentinel_rows = con.execute(
                 "select count(*) from marts.kpi_shop_daily where date = ? and page_views >= 1000000",
@@ -104,16 +85,16 @@ def runs(tmp_path_factory):
                         [SENTINEL_DAY])
 
         full = root / "full"
-        _use(env, full, complete)
-        _build(instance)
+        use_landing(env, full, complete)
+        build(instance)
     yield {"first": first, "one_day": one_day, "sentinel_rows": sentinel_rows,
            "incremental": incremental / "warehouse.duckdb", "serving": incremental / "serving.duckdb",
            "full": full / "warehouse.duckdb"}
 
 
 def test_the_first_load_materializes_every_partition_and_the_one_day_run_only_its_own(runs):
-    first = _partitions_by_asset(runs["first"])
-    one_day = _partitions_by_asset(runs["one_day"])
+    first = partitions_by_asset(runs["first"])
+    one_day = partitions_by_asset(runs["one_day"])
     every_day = set(business_days(get_settings()).get_partition_keys())  # the first business day .. yesterday
     assert min(every_day) == "2026-10-01"
     for asset in DAILY_ASSETS:

@@ -20,13 +20,13 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from alerts.config import load_alert_config
 from daily_delivery import deliver, hold_back_day
 from demo_data import generate
-from ecomops.settings import PACKAGED_ALERT_RULES, get_settings
+from ecomops.settings import get_settings
 from ingestion.warehouse import WarehouseConnection, connect_warehouse
-from orchestration.run import build_everything_in_process
 from orchestration.transform.assets import warehouse_profile_environment
+from pipeline_runs import (build, partitions_by_asset, use_duckdb, use_landing, use_postgres,
+                           without_alert_channels)
 from postgres_server import create_database
 from quality.catalog import read_catalog
 from quality.config import suite_configs
@@ -49,18 +49,6 @@ MART_STATE = {
     "kpi_shop_daily": "select count(*), round(cast(sum(paid_amount) as numeric), 2), max(date) from marts.kpi_shop_daily",
     "fct_inventory_daily": "select count(*), max(inventory_date) from marts.fct_inventory_daily",
 }
-
-
-def _use(env: pytest.MonkeyPatch, root: Path, landing: Path) -> None:
-    for name, path in {"ECOMOPS_LANDING": landing, "ECOMOPS_WAREHOUSE": root / "warehouse.duckdb",
-                       "ECOMOPS_QUARANTINE": root / "quarantine", "ECOMOPS_SERVING": root / "serving.duckdb"}.items():
-        env.setenv(name, str(path))
-
-
-def _build(instance: dg.DagsterInstance, partitions: tuple[str, str] | None = None) -> dg.ExecuteInProcessResult:
-    result = build_everything_in_process(get_settings(), instance, log_level="ERROR", partitions=partitions)
-    assert result.success, [e.message for e in result.all_events if e.is_step_failure]
-    return result
 
 
 def _frame(con: WarehouseConnection, schema: str, table: str) -> pd.DataFrame:
@@ -98,30 +86,25 @@ def runs(tmp_path_factory, postgres_server):
     with pytest.MonkeyPatch.context() as env, dg.instance_for_test() as instance:
         env.setenv("ECOMOPS_BUYER_SALT", SALT)
         env.setenv("DAGSTER_HOME", str(root / "dagster_home"))
-        for name in ("ECOMOPS_ALERT_RULES", *(c.url_env for c in load_alert_config(PACKAGED_ALERT_RULES).channels)):
-            env.delenv(name, raising=False)
+        without_alert_channels(env)
 
-        _use(env, root / "postgres", history)
-        env.setenv("ECOMOPS_TARGET", "postgres")
-        env.setenv("ECOMOPS_POSTGRES_URL", url)
+        use_landing(env, root / "postgres", history)
         # Roles belong to the whole server: this run's reader role is its own, not the other tests' `ecomops_reader`.
-        env.setenv("ECOMOPS_READER_ROLE", "ecomops_reader_pipeline_test")
+        use_postgres(env, url, "ecomops_reader_pipeline_test")
         steps["postgres"] = get_settings(dict(os.environ))  # a snapshot: it outlives the patched environment
         steps["first"] = _run("run")
         deliver(complete, history, new_files)
-        steps["one_day"] = _build(instance, partitions=(NEW_DAY.isoformat(), NEW_DAY.isoformat()))
+        steps["one_day"] = build(instance, partitions=(NEW_DAY.isoformat(), NEW_DAY.isoformat()))
         steps["postgres_frames"] = _published_frames(steps["postgres"])
         steps["clean_marts"] = {m: _rows(steps["postgres"], sql) for m, sql in MART_STATE.items()}
         _write_taobao_extra(history, fixed=False)
         steps["blocked"] = _run("run")
         steps["blocked_marts"] = {m: _rows(steps["postgres"], sql) for m, sql in MART_STATE.items()}
 
-        env.delenv("ECOMOPS_TARGET")
-        env.delenv("ECOMOPS_POSTGRES_URL")
-        env.delenv("ECOMOPS_READER_ROLE")
-        _use(env, root / "duckdb", complete)
+        use_duckdb(env)
+        use_landing(env, root / "duckdb", complete)
         steps["duckdb"] = get_settings(dict(os.environ))
-        _build(instance)
+        build(instance)
         steps["duckdb_frames"] = _published_frames(steps["duckdb"])
     return steps
 
@@ -163,10 +146,7 @@ def test_the_raw_load_keeps_merge_keys_and_lineage(runs):
 
 
 def test_the_one_day_run_builds_only_its_partition(runs):
-    one_day = runs["one_day"]
-    materialized: dict[str, set] = {}
-    for event in one_day.get_asset_materialization_events():
-        materialized.setdefault(event.asset_key.to_user_string(), set()).add(event.partition)
+    materialized = partitions_by_asset(runs["one_day"])
     assert materialized["marts/kpi_shop_daily"] == {NEW_DAY.isoformat()}
     assert materialized["alerts/kpi_alerts"] == {NEW_DAY.isoformat()}
     assert runs["postgres_frames"]["marts.kpi_shop_daily"]["date"].max() == NEW_DAY

@@ -1,7 +1,7 @@
 """Readers get a role, not a copy: the reader role on a real Postgres server, and a dbt run beside a long reader.
 
-The marts here are a real run's, built on DuckDB and copied into Postgres (tests/postgres_copy.py) until the
-pipeline runs on Postgres itself.
+The warehouse here is a real run's on Postgres (the `postgres_warehouse` fixture): every layer, as the pipeline's
+own non-superuser login built it.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def test_the_reader_selects_marts_and_alerts(postgres_warehouse):
 def test_the_reader_is_denied_every_pipeline_schema(postgres_warehouse, schema):
     tables = rows(postgres_warehouse.owner_url, "select table_name from information_schema.tables "
                   "where table_schema = %s order by 1", [schema])
-    assert tables, f"the copied warehouse has no table in {schema}"
+    assert tables, f"the run left no table in {schema}"
     with pytest.raises(psycopg2.errors.InsufficientPrivilege, match=f"permission denied for schema {schema}"):
         rows(postgres_warehouse.reader_url, f'select count(*) from "{schema}"."{tables[0][0]}"')
 
