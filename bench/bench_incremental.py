@@ -14,37 +14,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import shutil
-import time
-from collections import defaultdict
 from pathlib import Path
 
 from daily_delivery import deliver, hold_back_day
+from scale_run import run
 from demo_data import generate
 
 
 def _build(landing: Path, warehouse: Path, first_day: dt.date) -> tuple[float, dict[str, float]]:
-    """One in-process run of build_everything; wall seconds and seconds per step."""
-    import dagster as dg
-
-    from ecomops.settings import get_settings
-    from orchestration.run import build_everything_in_process
-
-    # The daily partitions start with the data.
-    settings = get_settings({**os.environ, "ECOMOPS_FIRST_BUSINESS_DATE": first_day.isoformat()},
-                            landing=landing.resolve(), warehouse=warehouse.resolve())
-    with dg.DagsterInstance.ephemeral() as instance:
-        started = time.perf_counter()
-        result = build_everything_in_process(settings, instance, log_level="ERROR")
-        wall = time.perf_counter() - started
-        assert result.success, f"run {result.run_id} failed"
-        bounds: dict[str, list[float]] = defaultdict(list)
-        for entry in instance.all_logs(result.run_id):
-            event = entry.dagster_event
-            if event and event.step_key and event.event_type_value in ("STEP_START", "STEP_SUCCESS"):
-                bounds[event.step_key].append(entry.timestamp)
-    return wall, {step: max(times) - min(times) for step, times in bounds.items()}
+    """One in-process run of build_everything (bench/scale_run.py); wall seconds and seconds per step."""
+    outcome = run(landing, warehouse, first_day)
+    assert outcome["success"], f"run {outcome['run_id']} failed"
+    return outcome["wall"], {step: end - start for step, (start, end) in outcome["steps"].items()}
 
 
 def main() -> None:
