@@ -161,7 +161,7 @@ def render(resource: Resource, view: Mapping[str, Any], values: Mapping[str, str
     """A record in the platform's field names and value formats; `wanted`: top-level fields to keep."""
     record = _render_fields(resource, resource.fields, view, values, wanted)
     if resource.lines and (wanted is None or resource.lines.path.split(".")[0] in wanted):
-        _set(record, resource.lines.path,
+        set_path(record, resource.lines.path,
              [_render_fields(resource, resource.lines.fields, line, values, None) for line in view["lines"]])
     return record
 
@@ -181,7 +181,7 @@ def _render_fields(resource: Resource, fields: Mapping[str, str], view: Mapping[
             value = 0 if kind and kind != "text" or concept in TIMES else ""
         elif kind:
             value = FORMATS[kind](value)
-        _set(record, name, value)
+        set_path(record, name, value)
     return record
 
 
@@ -196,7 +196,7 @@ def _value(resource: Resource, concept: str, view: Mapping[str, Any]) -> Any:
     return view.get(concept)
 
 
-def _set(record: dict[str, Any], dotted: str, value: Any) -> None:
+def set_path(record: dict[str, Any], dotted: str, value: Any) -> None:
     *parents, last = dotted.split(".")
     for step in parents:
         record = record.setdefault(step, {})

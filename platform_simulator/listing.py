@@ -9,7 +9,7 @@ from typing import Any
 
 from platform_sync.apis import DetailApi, PlatformApis, Resource
 
-from .book import SHANGHAI_OFFSET, ShopBook, _set, render
+from .book import SHANGHAI_OFFSET, ShopBook, set_path, render
 
 
 class Refused(Exception):
@@ -98,16 +98,16 @@ def list_records(apis: PlatformApis, resource: Resource, book: ShopBook, params:
 
     payload: dict[str, Any] = {}
     for path, fixed in api.result_fields.items():
-        _set(payload, path, dict(fixed))
-    _set(payload, api.records, [render(resource, book.view(resource.name, source, modified, now), apis.values, wanted)
+        set_path(payload, path, dict(fixed))
+    set_path(payload, api.records, [render(resource, book.view(resource.name, source, modified, now), apis.values, wanted)
                                 for _, _, modified, source in shown])
     use_has_next = api.has_next_switch and str(params.get(api.has_next_switch, "")).lower() == "true"
     if api.total and not use_has_next:
-        _set(payload, api.total, len(records))
+        set_path(payload, api.total, len(records))
     if api.has_next and (use_has_next or not api.has_next_switch):
-        _set(payload, api.has_next, offset + size < len(records))
+        set_path(payload, api.has_next, offset + size < len(records))
     for field_name, param in api.echo.items():
-        _set(payload, field_name, page if param == api.page_param else size)
+        set_path(payload, field_name, page if param == api.page_param else size)
     return payload, [record[0] for record in records]
 
 
@@ -120,6 +120,6 @@ def detail_record(apis: PlatformApis, resource: Resource, detail: DetailApi, boo
     if found is None:
         raise Refused("invalid_argument", f"no such {resource.name[:-1]}: {detail.id_param}={record_id!r}")
     payload: dict[str, Any] = {}
-    _set(payload, detail.record, render(resource, book.view(resource.name, found[3], found[2], now), apis.values,
+    set_path(payload, detail.record, render(resource, book.view(resource.name, found[3], found[2], now), apis.values,
                                         wanted))
     return payload

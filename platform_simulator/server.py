@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -45,6 +46,12 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: tests read the simulator's journal, not stderr."""
 
 
+@lru_cache(maxsize=4)
+def _history(shops: int, days: int, start: date, seed: int) -> list:
+    """The order book, drawn once per arguments: the simulator only reads it (its faults live beside it)."""
+    return order_history(shops, days, start, seed)
+
+
 @contextmanager
 def running_simulator(shops: int = 10, days: int = 3, seed: int = 7, start: date | None = None,
                       now: dt.datetime | None = None) -> Iterator[Simulator]:
@@ -53,11 +60,11 @@ def running_simulator(shops: int = 10, days: int = 3, seed: int = 7, start: date
     start = start or DEFAULT_START
     if now is None:
         now = dt.datetime.combine(start + dt.timedelta(days=days), dt.time(10), SHANGHAI).astimezone(dt.timezone.utc)
-    simulator = Simulator(order_history(shops, days, start, seed), now)
+    simulator = Simulator(_history(shops, days, start, seed), now)
     handler = type("Handler", (_Handler,), {"simulator": simulator})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     simulator.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="platform-simulator", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="platform-simulator", daemon=True)
     thread.start()
     try:
         yield simulator

@@ -16,10 +16,10 @@ from urllib.parse import parse_qsl
 
 from demo_data import ShopOrders
 from platform_sync.apis import PlatformApis, platform_apis
-from platform_sync.protocol import Protocol, _stringify, protocols
+from platform_sync.protocol import Protocol, stringify, protocols
 from platform_sync.signing import sign
 
-from .book import SHANGHAI_OFFSET, ShopBook, _set, wall_of
+from .book import SHANGHAI_OFFSET, ShopBook, set_path, wall_of
 from .listing import Refused, detail_record, list_records, parse_time
 from .state import App, Clock, Credentials, Faults, Tokens
 
@@ -93,7 +93,7 @@ class Simulator:
         if protocol.request.body == "json_param":
             params[protocol.request.app_params_json] = body.decode() or "{}"
         elif content_type.startswith("application/json") and "json" in apis.accepted_bodies:
-            params.update({key: _stringify(value) for key, value in json.loads(body or b"{}").items()})
+            params.update({key: stringify(value) for key, value in json.loads(body or b"{}").items()})
         else:
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         if apis.token.transport == "oauth" and rest.startswith(_path_of(apis.token.endpoint) + "/"):
@@ -195,7 +195,7 @@ class Simulator:
             result = json.dumps(result)
         payload: dict[str, Any] = {}
         if token.result_path:
-            _set(payload, token.result_path, result)
+            set_path(payload, token.result_path, result)
         else:
             payload = result
         return self._success(apis, call.response, payload)
