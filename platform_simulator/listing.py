@@ -99,8 +99,8 @@ def list_records(apis: PlatformApis, resource: Resource, book: ShopBook, params:
     payload: dict[str, Any] = {}
     for path, fixed in api.result_fields.items():
         set_path(payload, path, dict(fixed))
-    set_path(payload, api.records, [render(resource, book.view(resource.name, source, modified, now), apis.values, wanted)
-                                for _, _, modified, source in shown])
+    set_path(payload, api.records, [render(resource, book.view(resource.name, source, modified, now), apis.values,
+                                           wanted) for _, _, modified, source in shown])
     use_has_next = api.has_next_switch and str(params.get(api.has_next_switch, "")).lower() == "true"
     if api.total and not use_has_next:
         set_path(payload, api.total, len(records))

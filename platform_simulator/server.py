@@ -54,15 +54,17 @@ def _history(shops: int, days: int, start: date, seed: int) -> list:
 
 @contextmanager
 def running_simulator(shops: int = 10, days: int = 3, seed: int = 7, start: date | None = None,
-                      now: dt.datetime | None = None) -> Iterator[Simulator]:
-    """Serve the order book `demo_data.generate(shops, days, start, seed)` writes, until the block ends.
-    The clock starts at `now` (default: 10:00 Shanghai time the day after the last day)."""
+                      now: dt.datetime | None = None, *, port: int = 0,
+                      follow_wall: bool = False) -> Iterator[Simulator]:
+    """Serve the order book `demo_data.generate(shops, days, start, seed)` writes, until the block ends, on
+    `port` (0: a free one). The clock starts at `now` (default: 10:00 Shanghai time the day after the last
+    day) and stands still unless `follow_wall`."""
     start = start or DEFAULT_START
     if now is None:
         now = dt.datetime.combine(start + dt.timedelta(days=days), dt.time(10), SHANGHAI).astimezone(dt.timezone.utc)
-    simulator = Simulator(_history(shops, days, start, seed), now)
+    simulator = Simulator(_history(shops, days, start, seed), now, follow_wall)
     handler = type("Handler", (_Handler,), {"simulator": simulator})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     simulator.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="platform-simulator", daemon=True)
     thread.start()

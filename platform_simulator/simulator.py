@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from demo_data import ShopOrders
 from platform_sync.apis import PlatformApis, platform_apis
@@ -33,8 +33,8 @@ def _timestamp(text: str, time_format: str) -> int:
 class Simulator:
     """The four open platforms over the generator's order book, with a test-controlled clock and faults."""
 
-    def __init__(self, history: list[ShopOrders], now: dt.datetime):
-        self.clock = Clock(now)
+    def __init__(self, history: list[ShopOrders], now: dt.datetime, follow_wall: bool = False):
+        self.clock = Clock(now, follow_wall)
         self.tokens = Tokens(self.clock)
         self.faults = Faults()
         self.journal: list[tuple[str, str, str]] = []  # (platform, api, "ok" or the error meaning)
@@ -98,8 +98,8 @@ class Simulator:
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         if apis.token.transport == "oauth" and rest.startswith(_path_of(apis.token.endpoint) + "/"):
             return self._oauth(protocol, apis, rest.rsplit("/", 1)[1], params)
-        if rest != _path_of(protocol.gateway) + (
-                "/" + params.get(protocol.request.api_param, "").replace(".", "/") if protocol.request.api_path else ""):
+        api_path = "/" + params.get(protocol.request.api_param, "").replace(".", "/")
+        if rest != _path_of(protocol.gateway) + (api_path if protocol.request.api_path else ""):
             raise Refused("invalid_argument", f"no API at {rest}")
         self._verify(protocol, apis, params)
         failing = self.faults.failure_of(protocol.name)
@@ -221,5 +221,5 @@ class Simulator:
 
 
 def _path_of(url: str | None) -> str:
-    """The path of an absolute URL ("" for none)."""
-    return "/" + url.split("://", 1)[1].partition("/")[2] if url and "/" in url.split("://", 1)[1] else ""
+    """The path of an absolute URL ("" for none or the bare host)."""
+    return urlsplit(url or "").path.rstrip("/")

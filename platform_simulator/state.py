@@ -8,18 +8,28 @@ from dataclasses import dataclass, field
 
 
 class Clock:
-    """The platforms' "now": set or advanced by the test, never the wall clock."""
+    """The platforms' "now": set or advanced by the test; with `follow_wall` (`ecomops simulate`) it runs on
+    from `now` with the wall clock, so a real sync's timestamps fall within the tolerance."""
 
-    def __init__(self, now: dt.datetime):
-        self.now = now
+    def __init__(self, now: dt.datetime, follow_wall: bool = False):
+        self._now = now
+        self._set_at = dt.datetime.now(dt.timezone.utc) if follow_wall else None
+
+    @property
+    def now(self) -> dt.datetime:
+        if self._set_at is None:
+            return self._now
+        return self._now + (dt.datetime.now(dt.timezone.utc) - self._set_at)
 
     def set(self, now: dt.datetime) -> None:
         if now.tzinfo is None:
             raise ValueError("the simulator's clock takes aware datetimes")
-        self.now = now
+        self._now = now
+        if self._set_at is not None:
+            self._set_at = dt.datetime.now(dt.timezone.utc)
 
     def advance(self, **delta: float) -> dt.datetime:
-        self.now += dt.timedelta(**delta)
+        self._now += dt.timedelta(**delta)
         return self.now
 
 

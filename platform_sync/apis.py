@@ -180,7 +180,8 @@ class PlatformApis:
         for error in self.errors.values():
             if error.matches(code, sub_code):
                 return error, sub_message
-        raise ValueError(f"{self.name}: error code {code!r} ({sub_code!r}) has no meaning in protocols/{self.name}.yaml")
+        raise ValueError(f"{self.name}: error code {code!r} ({sub_code!r}) has no meaning in "
+                         f"protocols/{self.name}.yaml")
 
     def payload(self, body: Mapping[str, Any], response: str | None) -> Any:
         """The payload of a success: under the API's response key, or the envelope's payload field."""

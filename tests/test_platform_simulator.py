@@ -286,3 +286,31 @@ def test_refunds_list_in_the_window(sim, platform):
                 and low <= max(t for t in line.refund.times() if t <= at) <= high}
     assert {str(dig(record, resource.id)) for record in records} == expected
     assert total == len(expected)
+
+
+def test_ecomops_simulate_serves_todays_orders_on_the_real_clock():
+    """The CLI's simulator runs on wall time, so a sync signing with its own clock is within the tolerance."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from platform_sync.protocol import protocols
+
+    process = subprocess.Popen([sys.executable, "-m", "ecomops.cli", "simulate", "--port", "0", "--shops", "5",
+                                "--days", "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        served = json.loads(process.stdout.readline())
+        shop = served["shops"]["tb01"]
+        now = dt.datetime.now(dt.timezone.utc)
+        api = platform_apis()["taobao"].resources["orders"].list
+        params = list_params("taobao", "orders", now - dt.timedelta(hours=12), now - dt.timedelta(minutes=5))
+        request = signed_request(dataclasses.replace(protocols()["taobao"], gateway=served["gateways"]["taobao"]),
+                                 api.api, params, app_key=shop["app_key"], secret=shop["secret"],
+                                 access_token=shop["access_token"], now=now)
+        body = requests.post(request.url, data=request.form, timeout=10).json()
+        assert platform_apis()["taobao"].classify(body) is None, body
+        assert dig(platform_apis()["taobao"].payload(body, api.response), api.total) > 0
+        assert served["token_endpoints"] == {"jd": served["base_url"] + "/jd/oauth2"}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
