@@ -172,6 +172,8 @@ def _render_fields(resource: Resource, fields: Mapping[str, str], view: Mapping[
     for name, source in fields.items():
         if wanted is not None and name.split(".")[0] not in wanted:
             continue
+        if name in resource.only_while and view.get("state") not in resource.only_while[name]:
+            continue
         concept, _, explicit = source.partition("|")
         value = _value(resource, concept, view)
         kind = explicit or (values["money"] if concept in MONEY else values["time"] if concept in TIMES else None)

@@ -145,6 +145,7 @@ class Resource:
     list_fields: tuple[str, ...] | None
     detail: DetailApi | None
     listed_states: tuple[str, ...] | None  # canonical states the list shows (None: all)
+    only_while: Mapping[str, tuple[str, ...]]  # field -> the only states in which the platform serves it
     id: str
     modified: str
     statuses: Mapping[str, Any]  # canonical state -> the platform's status value
@@ -224,6 +225,7 @@ def _resource(name: str, spec: Mapping[str, Any]) -> Resource:
         list_fields=tuple(spec["list_fields"]) if "list_fields" in spec else None,
         detail=DetailApi(**detail) if detail else None,
         listed_states=tuple(spec["listed_states"]) if "listed_states" in spec else None,
+        only_while={name: tuple(spec["only_while"]["states"]) for name in spec.get("only_while", {}).get("fields", ())},
         id=spec["id"], modified=spec["modified"], statuses=spec["statuses"],
         refund_statuses=spec.get("refund_statuses", {}), refund_types=spec.get("refund_types", {}),
         fields=spec["fields"], lines=Lines(lines["path"], lines["fields"]) if lines else None)
