@@ -156,6 +156,44 @@ def test_each_sign_method_the_platform_offers_is_verified(sim, platform, sign_me
     assert meaning(platform, call(sim, platform, api, params, sign_method=sign_method)) is None
 
 
+def test_every_documented_transport_variant_is_accepted(sim):
+    """System parameters in the query and app parameters in the body (TOP), a flat JSON body (PDD's Java SDK),
+    epoch-millisecond (TOP's Python SDK) and text (Douyin's older SDK) timestamps."""
+    from platform_sync.signing import sign
+
+    def post(platform, request, **changed):
+        protocol = sim.protocol(platform)
+        params = {**(request.query if request.json_body is not None else request.form), **changed}
+        params.pop("sign")
+        signed = params if protocol.signing.signed is None else {
+            key: ({**params, "param_json": request.json_body}).get(key, "") for key in protocol.signing.signed}
+        method = params.get(protocol.signing.method_param) or protocol.signing.default_method
+        params["sign"] = sign(signed, sim.credentials[SHOPS[platform]].secret, protocol.signing.methods[method])
+        return params
+
+    def signed(platform):
+        credentials = sim.credentials[SHOPS[platform]]
+        return signed_request(sim.protocol(platform), platform_apis()[platform].resources["orders"].list.api,
+                              list_params(platform, "orders", *window(sim, platform)), app_key=credentials.app_key,
+                              secret=credentials.secret, access_token=credentials.access_token, now=sim.clock.now)
+
+    top = signed("taobao")
+    system = {key for key in top.form if key in ("method", "app_key", "session", "timestamp", "format", "v",
+                                                 "sign_method", "sign")}
+    split = requests.post(top.url, params={key: top.form[key] for key in system},
+                          data={key: value for key, value in top.form.items() if key not in system}, timeout=10)
+    assert meaning("taobao", split.json()) is None
+    millis = post("taobao", top, timestamp=str(int(sim.clock.now.timestamp() * 1000)))
+    assert meaning("taobao", requests.post(top.url, data=millis, timeout=10).json()) is None
+    pdd = signed("pdd")
+    assert meaning("pdd", requests.post(pdd.url, json=dict(pdd.form), timeout=10).json()) is None
+    douyin = signed("douyin")
+    text = post("douyin", douyin, timestamp=sim.clock.now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))
+    answer = requests.post(douyin.url, params=text, data=douyin.json_body.encode(),
+                           headers={"Content-Type": "application/json"}, timeout=10).json()
+    assert meaning("douyin", answer) is None
+
+
 def test_a_timestamp_too_far_from_platform_time_is_refused(sim):
     api = platform_apis()["pdd"].resources["orders"].list.api
     params = list_params("pdd", "orders", *window(sim, "pdd"))
@@ -194,6 +232,7 @@ def test_the_throttle_fault_answers_the_platforms_code_and_wait(sim, platform):
     error, sub_message = platform_apis()[platform].classify(call(sim, platform, api, params))
     assert error.meaning == "throttled" and error.action == "wait"
     assert error.wait_seconds(sub_message) == (7 if platform == "taobao" else error.default_wait)  # TOP names it
+    assert [outcome for _, _, outcome in sim.journal] == ["ok", "throttled"]
     assert meaning(platform, call(sim, platform, api, params)) is None
 
 
