@@ -122,6 +122,6 @@ Quirks and where they are (see ``layouts`` for the exact headers)
     =========================  ==========================================================
 """
 
-from .generator import DEFAULT_START, GenerationSummary, generate
+from .generator import DEFAULT_START, GenerationSummary, ShopOrders, generate, order_history
 
-__all__ = ["DEFAULT_START", "GenerationSummary", "generate"]
+__all__ = ["DEFAULT_START", "GenerationSummary", "ShopOrders", "generate", "order_history"]

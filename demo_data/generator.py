@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,7 +16,7 @@ from .catalog import (DAY_SECONDS, BuyerPool, Shop, build_catalog, build_shops, 
                       month_key, sub_rng)
 from .erp import ExpenseBook, Inventory, budget_rows, cogs_rows, product_rows
 from .exports import DaySales, Ledger, ads_rows, order_rows, refund_rows, traffic_shop_rows, traffic_sku_rows
-from .orders import Counters, OrderBook
+from .orders import Counters, Order, OrderBook
 from .platforms import PLATFORMS
 from .writers import LandingWriter
 
@@ -74,12 +75,87 @@ def generate(out: Path, shops: int = 5, days: int = 30, start: date | None = Non
     return summary
 
 
-def _simulate(writer: LandingWriter, out: Path, shops: int, days: int, first_day: int,
-              seed: int) -> GenerationSummary:
-    """The day-by-day loop: every shop's day, then the ERP files."""
+@dataclass
+class World:
+    """The seller's world one landing describes: catalogue, shops, stock, buyers and order books."""
+
+    seed: int
+    first_day: int
+    last_day: int
+    skus: list
+    shops: list[Shop]
+    inventory: Inventory
+    pools: dict[str, BuyerPool]
+    books: dict[str, OrderBook]
+
+
+@dataclass(frozen=True)
+class ShopDay:
+    """One shop's day: the orders it created, those that changed, and the day's generator for its exports."""
+
+    shop: Shop
+    day: int
+    rng: random.Random
+    created: list[Order]
+    changed: list[Order]
+
+
+def _world(shops: int, days: int, first_day: int, seed: int) -> World:
     last_day = first_day + days - 1
     skus = build_catalog(seed, first_day, days)
     shop_list = build_shops(seed, shops, skus, first_day, days)
+    inventory = Inventory(skus, shop_list, seed, first_day)
+    counters = Counters()
+    pools = {platform: BuyerPool(seed, platform) for platform in PLATFORMS}
+    books = {shop.code: OrderBook(shop, pools[shop.platform], inventory, counters, last_day) for shop in shop_list}
+    return World(seed, first_day, last_day, skus, shop_list, inventory, pools, books)
+
+
+def _walk(world: World) -> Iterator[tuple[int, list[dict] | ShopDay | None]]:
+    """The day-by-day life of the world: (day, stock receipts) at its start, (day, ShopDay) per shop, then
+    (day, None) once stock is replenished. Orders depend on stock and landing-wide counters, so everyone who
+    needs the orders walks this one loop."""
+    incidents = {shop.code: _incident_day(world.seed, shop, world.first_day, world.last_day - world.first_day + 1)
+                 for shop in world.shops}
+    for day in range(world.first_day, world.last_day + 1):
+        yield day, world.inventory.receive(day)
+        for shop in world.shops:
+            rng = sub_rng(world.seed, shop.code, day)
+            book = world.books[shop.code]
+            volume = _daily_volume(shop, day, world.first_day, rng) * (0.4 if incidents[shop.code] == day else 1)
+            created = book.open_day(day, rng, round(volume))
+            changed = book.changed_on(day)
+            world.inventory.apply_changes(changed, day)
+            yield day, ShopDay(shop, day, rng, created, changed)
+        world.inventory.replenish(day)
+        yield day, None
+
+
+@dataclass
+class ShopOrders:
+    """Every order one shop took, with its whole drawn future, and the buyer pool its buyers come from."""
+
+    shop: Shop
+    buyers: BuyerPool
+    orders: list[Order] = field(default_factory=list)
+
+
+def order_history(shops: int = 5, days: int = 30, start: date | None = None, seed: int = 7) -> list[ShopOrders]:
+    """The orders `generate` with the same arguments draws, per shop, without writing anything: the
+    simulated platform APIs serve these, so the API path and the export path describe the same orders."""
+    world = _world(shops, days, day_number(start or DEFAULT_START), seed)
+    history = {shop.code: ShopOrders(shop, world.pools[shop.platform]) for shop in world.shops}
+    for _, event in _walk(world):
+        if isinstance(event, ShopDay):
+            history[event.shop.code].orders.extend(event.created)
+    return list(history.values())
+
+
+def _simulate(writer: LandingWriter, out: Path, shops: int, days: int, first_day: int,
+              seed: int) -> GenerationSummary:
+    """The day-by-day loop: every shop's day, then the ERP files."""
+    world = _world(shops, days, first_day, seed)
+    last_day, shop_list, inventory = world.last_day, world.shops, world.inventory
     summary = GenerationSummary(out=out, start=date_of(first_day), days=days, shops=shops)
     _write_registry(out, shop_list, first_day)
     budgets = budget_rows(shop_list, first_day, last_day, seed)
@@ -87,40 +163,29 @@ def _simulate(writer: LandingWriter, out: Path, shops: int, days: int, first_day
         writer.write(("erp", "budgets"), L.ERP["budgets"], {"year": year},
                      [row for row in budgets if row["month"].startswith(year)], first_day, {"year": year})
 
-    inventory = Inventory(skus, shop_list, seed, first_day)
-    counters = Counters()
-    pools = {platform: BuyerPool(seed, platform) for platform in PLATFORMS}
-    books = {shop.code: OrderBook(shop, pools[shop.platform], inventory, counters, last_day) for shop in shop_list}
     ledgers = {shop.code: Ledger(shop) for shop in shop_list}
-    incidents = {shop.code: _incident_day(seed, shop, first_day, days) for shop in shop_list}
     expenses = ExpenseBook(seed)
-
-    for day in range(first_day, last_day + 1):
-        receipts = inventory.receive(day)
-        if receipts:
-            writer.write(("erp", "inventory_receipts"), L.ERP["inventory_receipts"], _day_names(day), receipts, day)
-        for shop in shop_list:
-            rng = sub_rng(seed, shop.code, day)
-            book = books[shop.code]
-            volume = _daily_volume(shop, day, first_day, rng) * (0.4 if incidents[shop.code] == day else 1)
-            created = book.open_day(day, rng, round(volume))
+    for day, event in _walk(world):
+        if isinstance(event, ShopDay):
+            shop, created, changed = event.shop, event.created, event.changed
             summary.orders += len(created)
             summary.order_lines += sum(len(order.lines) for order in created)
             summary.refunds += sum(1 for order in created for line in order.lines if line.refund is not None)
-            changed = book.changed_on(day)
-            inventory.apply_changes(changed, day)
-            _write_shop_day(writer, shop, book, ledgers[shop.code], changed, day, first_day, rng,
-                            pools[shop.platform])
+            _write_shop_day(writer, shop, world.books[shop.code], ledgers[shop.code], changed, day, first_day,
+                            event.rng, world.pools[shop.platform])
             shipped = sum(1 for o in changed if o.shipped_at is not None and o.shipped_at // DAY_SECONDS == day)
             expenses.add_day(shop, day, shipped, first_day=day == first_day)
-        inventory.replenish(day)
-        writer.write(("erp", "inventory_snapshot"), L.ERP["inventory_snapshot"], _day_names(day),
-                     inventory.snapshot_rows(day), day)
-        if day == last_day or date_of(day + 1).day == 1:
-            writer.write(("erp", "expenses"), L.ERP["expenses"], {"month": month_key(day)}, expenses.take(), day)
+        elif event:  # the day's stock receipts
+            writer.write(("erp", "inventory_receipts"), L.ERP["inventory_receipts"], _day_names(day), event, day)
+        elif event is None:  # stock replenished: the day is over
+            writer.write(("erp", "inventory_snapshot"), L.ERP["inventory_snapshot"], _day_names(day),
+                         inventory.snapshot_rows(day), day)
+            if day == last_day or date_of(day + 1).day == 1:
+                writer.write(("erp", "expenses"), L.ERP["expenses"], {"month": month_key(day)}, expenses.take(),
+                             day)
 
-    writer.write(("erp", "products"), L.ERP["products"], {}, product_rows(skus), last_day)
-    writer.write(("erp", "cogs"), L.ERP["cogs"], _day_names(last_day), cogs_rows(skus), last_day)
+    writer.write(("erp", "products"), L.ERP["products"], {}, product_rows(world.skus), last_day)
+    writer.write(("erp", "cogs"), L.ERP["cogs"], _day_names(last_day), cogs_rows(world.skus), last_day)
     return summary
 
 

@@ -109,6 +109,32 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _simulate(args: argparse.Namespace) -> int:
+    """The platform simulator for trying sync without credentials: demo orders up to today, the clock on
+    real time; prints one JSON line (base URL, per-platform addresses, per-shop simulated credentials)."""
+    import json
+    import threading
+
+    from platform_simulator import running_simulator
+
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    start = today - dt.timedelta(days=args.days - 1)
+    now = dt.datetime.now(dt.timezone.utc)
+    with running_simulator(args.shops, args.days, args.seed, start, now, port=args.port, follow_wall=True) as sim:
+        platforms = sorted({credentials.platform for credentials in sim.credentials.values()})
+        print(json.dumps({
+            "base_url": sim.base_url,
+            "gateways": {platform: sim.gateway(platform) for platform in platforms},
+            "token_endpoints": {p: sim.token_endpoint(p) for p in platforms if sim.token_endpoint(p)},
+            "shops": {code: vars(credentials) for code, credentials in sim.credentials.items()},
+        }, ensure_ascii=False), flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 WAREHOUSE_HELP = ("DuckDB file (default $ECOMOPS_WAREHOUSE or data/warehouse.duckdb); its serving copy, quarantine, "
                   "salt and run summary sit beside it, named after it. With ECOMOPS_TARGET=postgres the warehouse is "
                   "the database of $ECOMOPS_POSTGRES_URL, and this path only places those files")
@@ -145,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--warehouse", help=WAREHOUSE_HELP + " (it reads only the serving copy)")
     serve.set_defaults(handler=_serve, landing=None)
+
+    simulate = commands.add_parser("simulate", help="serve simulated Taobao/Tmall, JD, Pinduoduo and Douyin open APIs "
+                                                    "on 127.0.0.1 over demo orders up to today (try sync without "
+                                                    "credentials)")
+    simulate.add_argument("--port", type=int, default=8766)
+    simulate.add_argument("--shops", type=int, default=5, help="number of shops (5+ covers every platform)")
+    simulate.add_argument("--days", type=int, default=7, help="days of orders, ending today")
+    simulate.add_argument("--seed", type=int, default=7)
+    simulate.set_defaults(handler=_simulate)
     return parser
 
 

@@ -65,7 +65,7 @@ class SignedRequest:
     json_body: str | None
 
 
-def _stringify(value: Any) -> str:
+def stringify(value: Any) -> str:
     """A parameter as the platforms sign it: text as is, numbers in decimal, lists and objects as compact JSON."""
     if isinstance(value, str):
         return value
@@ -128,7 +128,7 @@ def signed_request(protocol: Protocol, api: str, app_params: Mapping[str, Any], 
         app = {shape.app_params_json: json.dumps(app_params, ensure_ascii=False, separators=(",", ":"),
                                                  sort_keys=shape.json_sort_keys)}
     else:
-        app = {key: _stringify(value) for key, value in app_params.items()}
+        app = {key: stringify(value) for key, value in app_params.items()}
     params = {key: value for key, value in {**system, **app}.items() if value != ""}
     signed = params if signing.signed is None else {key: params.get(key, "") for key in signing.signed}
     signature = sign(signed, secret, signing.methods[method])

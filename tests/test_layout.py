@@ -14,7 +14,8 @@ import yaml
 from ecomops.settings import DEFAULT_TIMEZONE
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "semantic", "demo_data", "platform_sync")
+STAGE_LIBRARIES = ("ingestion", "quality", "alerts", "serving", "semantic", "demo_data", "platform_sync",
+                   "platform_simulator")
 # App-level packages: below the CLI, beside orchestration (never importing it), above the stage libraries.
 APP_PACKAGES = ("dashboard",)
 SETTINGS = "ecomops.settings"
