@@ -43,7 +43,7 @@ days as (
         cast(series.day_start as date) as inventory_date
     from pairs
     cross join last_snapshot
-    cross join {{ days_between('pairs.first_date', 'last_snapshot.last_date') }}
+    {{ join_days_between('pairs.first_date', 'last_snapshot.last_date') }}
 ),
 
 with_snapshot_date as (

@@ -30,7 +30,7 @@ lines as (
     {%- if is_incremental() %}
     where order_key in (
         select order_key from orders where {{ loaded_after_last_build() }}
-        union
+        union distinct
         select order_key from all_lines
         where sku_code in (select sku_code from sku_cost_loads where {{ loaded_after_last_build('cost_load_id') }})
     )

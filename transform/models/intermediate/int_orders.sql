@@ -18,7 +18,7 @@ all_lines as (
 {% if is_incremental() -%}
 changed_orders as (
     select order_key from all_orders where {{ loaded_after_last_build() }}
-    union
+    union distinct
     select order_key from all_lines where {{ loaded_after_last_build() }}
 ),
 
@@ -30,7 +30,7 @@ changed_buyers as (
 
 orders_to_build as (
     select order_key from changed_orders
-    union
+    union distinct
     select all_orders.order_key
     from all_orders
     inner join changed_buyers

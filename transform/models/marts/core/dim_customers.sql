@@ -42,7 +42,7 @@ select
     latest_order.receiver_province,
     latest_order.receiver_city,
     max(orders._last_load_id) as _last_load_id,
-    current_timestamp as _built_at
+    {{ dbt.current_timestamp() }} as _built_at
 from orders
 left join latest_order on latest_order.customer_key = orders.customer_key
 group by

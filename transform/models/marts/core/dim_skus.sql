@@ -24,13 +24,13 @@ current_costs as (
 
 sku_codes as (
     select sku_code from products
-    union
+    union distinct
     select sku_code from {{ ref('int_order_lines') }}
-    union
+    union distinct
     select sku_code from {{ ref('stg_erp__inventory_snapshot') }}
-    union
+    union distinct
     select sku_code from {{ ref('stg_erp__inventory_receipts') }}
-    union
+    union distinct
     select sku_code from {{ ref('stg_erp__cogs') }}
 )
 

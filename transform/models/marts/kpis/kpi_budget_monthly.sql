@@ -20,7 +20,7 @@ actuals as (
 
 accounts as (
     select month_start, shop_code, account from budgets
-    union
+    union distinct
     select month_start, shop_code, account from actuals
 )
 

@@ -83,5 +83,5 @@ select
         when days_of_inventory > 90 then 'overstock'
         else 'healthy'
     end as inventory_health,
-    current_timestamp as _built_at
+    {{ dbt.current_timestamp() }} as _built_at
 from rated

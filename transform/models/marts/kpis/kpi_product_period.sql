@@ -125,7 +125,7 @@ select
     sell_out.cumulative_units_sold,
     sell_out.cumulative_units_received,
     {{ safe_divide('sell_out.cumulative_units_sold', 'sell_out.cumulative_units_received') }} as sell_out_rate,
-    current_timestamp as _built_at
+    {{ dbt.current_timestamp() }} as _built_at
 from shop_periods
 left join catalogue on catalogue.period_start = shop_periods.period_start
 left join sell_out on sell_out.period_start = shop_periods.period_start

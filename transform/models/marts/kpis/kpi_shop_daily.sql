@@ -11,7 +11,7 @@ with spine as (
         shops.shop_code,
         cast(series.day_start as date) as date
     from {{ ref('dim_shops') }} as shops
-    cross join {{ days_between('shops.first_activity_date', 'shops.last_activity_date') }}
+    {{ join_days_between('shops.first_activity_date', 'shops.last_activity_date') }}
     where not shops.is_seller_wide and shops.first_activity_date is not null
         and {{ in_rebuild_window('cast(series.day_start as date)') }}
 ),
@@ -172,5 +172,5 @@ select
     {{ safe_divide('attributed_gmv * ' ~ safe_divide('gross_profit', 'net_sales') ~ ' - ad_spend', 'ad_spend') }} as roi,
     expenses,
     gross_profit - platform_fees - ad_spend - expenses as contribution_profit,
-    current_timestamp as _built_at
+    {{ dbt.current_timestamp() }} as _built_at
 from with_profit

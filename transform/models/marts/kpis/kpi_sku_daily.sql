@@ -63,7 +63,7 @@ spine as (
         cast(series.day_start as date) as date
     from first_days
     cross join (select max(date_day) as last_date from {{ ref('dim_dates') }}) as bounds
-    cross join {{ days_between('first_days.first_date', 'bounds.last_date') }}
+    {{ join_days_between('first_days.first_date', 'bounds.last_date') }}
 ),
 
 daily as (
@@ -124,7 +124,7 @@ select
     case when first_receipt_date <= date then cumulative_received_value end as cumulative_received_value,
     case when first_receipt_date <= date then {{ safe_divide('cumulative_units_sold', 'cumulative_units_received') }} end as sell_out_rate,
     case when first_receipt_date <= date then {{ safe_divide('cumulative_cogs', 'cumulative_received_value') }} end as sell_out_rate_value,
-    current_timestamp as _built_at
+    {{ dbt.current_timestamp() }} as _built_at
 from cumulative
 {#- cumulative and trailing sums need every earlier day; only the window's days are written #}
 where {{ in_rebuild_window('date') }}
