@@ -1,48 +1,29 @@
 """Every dbt model compiles for ClickHouse (dbt-clickhouse), the engine past one server (docs/scale.md).
 
-No ClickHouse server runs here, and none is faked: dbt compiles with the profile's port closed and
-without filling its relation cache, so any query it tried would fail the test. The one thing dbt would
-ask the server is whether each incremental model's table exists (is_incremental()); the copy of the
-project compiled here says it instead, once "no" (the first build, and a full refresh) and once "yes"
-(an incremental run), by overriding is_incremental() the way dbt's unit tests do. The compiled SQL is then
-parsed with sqlglot's ClickHouse dialect, and checked for spellings only DuckDB or Postgres accept.
-Not verified here: that a ClickHouse server runs it, and what it answers.
+No ClickHouse server runs here, and none is faked: dbt compiles with the profile's port closed and no
+relation cache, and is told whether each incremental model's table exists (tests/clickhouse_project.py),
+once for a first build and once for an incremental run. The compiled SQL is parsed with sqlglot's
+ClickHouse dialect and checked for spellings ClickHouse rejects; tests/test_clickhouse_engine.py runs it.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-from pathlib import Path
 
 import dlt
 import pytest
 import sqlglot
 
+from clickhouse_project import TRANSFORM, closed_port, compile_for_clickhouse
 from ingestion.pipeline import RAW_DATASET
 from ingestion.source import MERGE_BY_FILE
 
-REPO = Path(__file__).resolve().parents[1]
-TRANSFORM = REPO / "transform"
-BIN = Path(sys.executable).parent
 MODES = {"first_build": False, "incremental": True}
-# The warehouse state the compile is for, in place of the relation lookup dbt would send the server.
-IS_INCREMENTAL_AS_DECLARED = """\
-{% macro is_incremental() %}
-    {{ return(execute and model.config.materialized == 'incremental' and var('compile_incremental')) }}
-{% endmacro %}
-"""
-# Spellings ClickHouse rejects or reads otherwise, each one that a clickhouse__ macro replaces.
+# Spellings ClickHouse 26.9 rejects (tried in chDB), each one that a clickhouse__ macro replaces.
 FOREIGN_SPELLINGS = {
     "generate_series": r"\bgenerate_series\s*\(",
     "lateral join": r"\blateral\b",
-    "at time zone": r"\bat\s+time\s+zone\b",
-    "extract(isodow": r"\bisodow\b",
+    "at time zone (a per-row zone)": r"\bat\s+time\s+zone\b",
     "ordered-set aggregate": r"\bwithin\s+group\b",
     "DuckDB's regexp_extract": r"\bregexp_extract\s*\(",
     "substring ... from": r"\bsubstring\s*\([^()]*\bfrom\b",
@@ -50,7 +31,6 @@ FOREIGN_SPELLINGS = {
     "cast to double precision": r"\bdouble\s+precision\b",
     "Postgres :: cast": r"::",
     "bare union": r"\bunion\b(?!\s+(all|distinct)\b)",
-    "bare current_timestamp": r"\bcurrent_timestamp\b",
 }
 # What each clickhouse__ implementation writes, and a model that uses it.
 CLICKHOUSE_SPELLINGS = {
@@ -59,46 +39,16 @@ CLICKHOUSE_SPELLINGS = {
     "regexp_capture": ("stg_taobao__orders", "regexpExtract("),
     "sha256_hex": ("stg_taobao__orders", "lower(hex(SHA256("),
     "safe_divide": ("kpi_shop_daily", "nullIf(toFloat64("),
-    "iso_day_of_week": ("dim_dates", "toDayOfWeek("),
     "median_continuous": ("customer_rfm", "quantileExactInclusive(0.5)("),
+    "lead_or_null": ("int_cogs_price_periods", "lead(toNullable("),
 }
-
-
-def closed_port() -> int:
-    """A loopback port nothing listens on: dbt connecting to the profile's server would be refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory) -> dict[str, dict]:
-    """`dbt compile --target clickhouse` of every model, per mode: the manifest's model nodes by name."""
+    """Every model compiled for ClickHouse, per mode: the manifest's model nodes by name."""
     root = tmp_path_factory.mktemp("clickhouse")
-    project = root / "project"
-    shutil.copytree(TRANSFORM, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    (project / "macros" / "is_incremental_as_declared.sql").write_text(IS_INCREMENTAL_AS_DECLARED, encoding="utf-8")
-    env = {
-        **os.environ,
-        "ECOMOPS_BUYER_SALT": "test-salt",
-        "ECOMOPS_CH_HOST": "127.0.0.1",
-        "ECOMOPS_CH_PORT": str(closed_port()),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    nodes = {}
-    for mode, incremental in MODES.items():
-        target = root / f"target_{mode}"
-        command = [str(BIN / "dbt"), "compile", "--target", "clickhouse", "--profiles-dir", ".",
-                   "--target-path", str(target), "--no-populate-cache", "--select", "resource_type:model",
-                   "--vars", json.dumps({"compile_incremental": incremental})]
-        result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, f"{mode}: dbt compile failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-        manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
-        assert {r["status"] for r in results} == {"success"}, [r for r in results if r["status"] != "success"]
-        nodes[mode] = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
-    return nodes
+    return {mode: compile_for_clickhouse(root, incremental, salt="test-salt") for mode, incremental in MODES.items()}
 
 
 @pytest.mark.parametrize("mode", MODES)

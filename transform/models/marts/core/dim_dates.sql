@@ -19,6 +19,6 @@ select
     cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start,
     cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
     cast({{ dbt.date_trunc('year', 'date_day') }} as date) as year_start,
-    {{ iso_day_of_week('date_day') }} as iso_day_of_week,
-    {{ iso_day_of_week('date_day') }} in (6, 7) as is_weekend
+    cast(extract(isodow from date_day) as integer) as iso_day_of_week,
+    extract(isodow from date_day) in (6, 7) as is_weekend
 from days

@@ -30,7 +30,7 @@ select
     buyer_key,
     case when buyer_key is not null then shop_code || ':' || buyer_key end as customer_key,
     _last_load_id,
-    {{ dbt.current_timestamp() }} as _built_at
+    current_timestamp as _built_at
 from {{ ref('int_order_lines') }}
 {%- if is_incremental() %}
 where {{ loaded_after_last_build() }}

@@ -60,6 +60,6 @@ select
     orders.traffic_source,
     orders.creator,
     greatest(orders._last_load_id, coalesce(refunds.refunds_load_id, '')) as _last_load_id,
-    {{ dbt.current_timestamp() }} as _built_at
+    current_timestamp as _built_at
 from orders
 left join refunds on refunds.order_key = orders.order_key

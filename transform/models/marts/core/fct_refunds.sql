@@ -27,7 +27,7 @@ select
     unit_cost,
     coalesce(returned_units * unit_cost, 0) as returned_cogs,
     _last_load_id,
-    {{ dbt.current_timestamp() }} as _built_at
+    current_timestamp as _built_at
 from {{ ref('int_refunds') }}
 {%- if is_incremental() %}
 where {{ loaded_after_last_build() }}

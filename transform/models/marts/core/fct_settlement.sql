@@ -24,7 +24,7 @@ select
     coalesce(entries.expense, 0) as expense,
     case when entry_types.is_platform_fee then coalesce(entries.expense, 0) else 0 end as platform_fee,
     entries._last_load_id,
-    {{ dbt.current_timestamp() }} as _built_at
+    current_timestamp as _built_at
 from entries
 left join entry_types on entry_types.entry_type = entries.entry_type
 {%- if is_incremental() %}

@@ -32,9 +32,9 @@ customers as (
 
 period_buyers as (
     select
-        shop_periods.period_start,
-        paid_orders.shop_code,
-        paid_orders.customer_key,
+        shop_periods.period_start as period_start,
+        paid_orders.shop_code as shop_code,
+        paid_orders.customer_key as customer_key,
         count(distinct paid_orders.paid_date) as paid_days
     from shop_periods
     inner join paid_orders
@@ -46,11 +46,11 @@ period_buyers as (
 {#- first-time buyers of the period and whether they bought again (another day) within 30/90/180 days -#}
 first_time_buyers as (
     select
-        shop_periods.period_start,
-        customers.shop_code,
-        customers.customer_key,
+        shop_periods.period_start as period_start,
+        customers.shop_code as shop_code,
+        customers.customer_key as customer_key,
         min(case when later.paid_date > customers.first_paid_date then later.paid_date end) as second_paid_date,
-        customers.first_paid_date
+        customers.first_paid_date as first_paid_date
     from shop_periods
     inner join customers
         on customers.shop_code = shop_periods.shop_code
@@ -83,10 +83,10 @@ first_time_counts as (
 
 customer_last_paid as (
     select
-        shop_periods.period_start,
-        shop_periods.period_end,
-        paid_orders.shop_code,
-        paid_orders.customer_key,
+        shop_periods.period_start as period_start,
+        shop_periods.period_end as period_end,
+        paid_orders.shop_code as shop_code,
+        paid_orders.customer_key as customer_key,
         max(paid_orders.paid_date) as last_paid_date
     from shop_periods
     inner join paid_orders
@@ -107,10 +107,10 @@ base_counts as (
 )
 
 select
-    shop_periods.period_start,
-    shop_periods.period_end,
-    shop_periods.platform,
-    shop_periods.shop_code,
+    shop_periods.period_start as period_start,
+    shop_periods.period_end as period_end,
+    shop_periods.platform as platform,
+    shop_periods.shop_code as shop_code,
     coalesce(period_buyer_counts.paying_buyers, 0) as paying_buyers,
     coalesce(first_time_counts.new_buyers, 0) as new_buyers,
     {{ safe_divide('first_time_counts.new_buyers', 'period_buyer_counts.paying_buyers') }} as new_buyer_rate,

@@ -57,6 +57,6 @@ select
     budgets.budget_amount,
     budgets.budgeted_actual_amount,
     {{ safe_divide('budgets.budgeted_actual_amount', 'budgets.budget_amount') }} as budget_attainment,
-    {{ dbt.current_timestamp() }} as _built_at
+    current_timestamp as _built_at
 from daily
 left join budgets on budgets.month_start = daily.month_start and budgets.shop_code = daily.shop_code
