@@ -6,8 +6,8 @@ seeds are copied into chDB through Parquet, under the names dlt's clickhouse des
 (raw___<table> in the profile's database). Then every model's first-build SQL, compiled by dbt-clickhouse,
 runs in dependency order as a plain `create view` / `create table ... as`, with the profile's settings.
 The incremental SQL runs too, as a select. Not covered: dbt-clickhouse's materializations (the
-delete_insert of incremental runs), dlt's clickhouse
-loader and its column types (Parquet's here), a server's distributed tables.
+delete_insert of incremental runs), dlt's clickhouse loader and its column types (Parquet's here), a
+server's distributed tables.
 """
 
 from __future__ import annotations
