@@ -34,8 +34,9 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def compile_for_clickhouse(root: Path, incremental: bool, salt: str) -> dict[str, dict]:
-    """`dbt compile --target clickhouse` of every model into `root`: the manifest's model nodes by name."""
+def compile_for_clickhouse(root: Path, incremental: bool, salt: str,
+                           resource_types: tuple[str, ...] = ("model",)) -> dict[str, dict]:
+    """`dbt compile --target clickhouse` of every model (and data test) into `root`: the nodes by name."""
     project = root / "project"
     if not project.exists():
         shutil.copytree(TRANSFORM, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
@@ -50,14 +51,14 @@ def compile_for_clickhouse(root: Path, incremental: bool, salt: str) -> dict[str
         "DO_NOT_TRACK": "1",
     }
     command = [str(BIN / "dbt"), "compile", "--target", "clickhouse", "--profiles-dir", ".", "--target-path", str(target),
-               "--no-populate-cache", "--select", "resource_type:model",
+               "--no-populate-cache", "--select", *(f"resource_type:{kind}" for kind in resource_types),
                "--vars", json.dumps({"compile_incremental": incremental})]
     result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"dbt compile failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     assert {r["status"] for r in results} == {"success"}, [r for r in results if r["status"] != "success"]
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    return {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    return {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] in resource_types}
 
 
 def build_order(models: dict[str, dict]) -> list[str]:

@@ -5,15 +5,16 @@ network. One small landing is loaded by dlt into DuckDB and built there by `dbt 
 seeds are copied into chDB through Parquet, under the names dlt's clickhouse destination gives them
 (raw___<table> in the profile's database). Then every model's first-build SQL, compiled by dbt-clickhouse,
 runs in dependency order as a plain `create view` / `create table ... as`, with the profile's settings.
-The incremental SQL runs too, as a select. Not covered: dbt-clickhouse's materializations (the
-delete_insert of incremental runs), dlt's clickhouse loader and its column types (Parquet's here), a
-server's distributed tables.
+The incremental SQL and dbt's data tests run too, as selects. Not covered: dbt-clickhouse's
+materializations (the delete_insert of incremental runs), dlt's clickhouse loader and its column types
+(Parquet's here), a server's distributed tables.
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import math
 import os
 import shutil
@@ -69,7 +70,8 @@ def built(tmp_path_factory):
         table = f"{RAW_DATABASE}.raw___{name}" if schema == "raw" else f"staging.{name}"
         engine.query(f"create table {table} engine = MergeTree order by tuple() as select * from file('{file}', Parquet)")
 
-    models = compile_for_clickhouse(root / "clickhouse", incremental=False, salt=SALT)
+    nodes = compile_for_clickhouse(root / "clickhouse", incremental=False, salt=SALT, resource_types=("model", "test"))
+    models = {name: node for name, node in nodes.items() if node["resource_type"] == "model"}
     failures = {}
     for name in build_order(models):
         node = models[name]
@@ -82,7 +84,10 @@ def built(tmp_path_factory):
                 engine.query(f"create table {relation} engine = MergeTree order by tuple() as {node['compiled_code']}{SETTINGS}")
         except Exception as error:  # noqa: BLE001 - every model's error is reported, not only the first
             failures[name] = str(error)[:600]
-    yield {"warehouse": warehouse, "engine": engine, "root": root, "failures": failures}
+    duckdb_results = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    yield {"warehouse": warehouse, "engine": engine, "root": root, "failures": failures,
+           "tests": {name: node for name, node in nodes.items() if node["resource_type"] == "test"},
+           "duckdb_results": {result["unique_id"]: result for result in duckdb_results}}
     engine.close()
 
 
@@ -109,6 +114,26 @@ def test_incremental_selects_run_on_clickhouse(built):
     assert not failures
     # The row-level incremental models rebuild only what newer loads touch: none.
     assert {name: count for name, count in counts.items() if not name.startswith("kpi_") and count} == {}
+
+
+def test_data_tests_find_on_clickhouse_what_they_find_on_duckdb(built):
+    """Each of dbt's data tests, compiled for ClickHouse, selects its failing rows there: the same tests find
+    rows as in the DuckDB build (warnings: the demo landing's deliberate oddities)."""
+    errors, finding = {}, set()
+    for name, node in built["tests"].items():
+        try:
+            rows = int(built["engine"].query(f"select count() from ({node['compiled_code']}){SETTINGS}", "CSV").data())
+        except Exception as error:  # noqa: BLE001 - every test's error is reported
+            errors[name] = str(error)[:600]
+            continue
+        if rows:
+            finding.add(name)
+    assert not errors
+    assert len(built["tests"]) >= 200
+    on_duckdb = {built["tests"][name]["unique_id"] for name in built["tests"]}
+    found_on_duckdb = {result["unique_id"] for unique_id, result in built["duckdb_results"].items()
+                       if unique_id in on_duckdb and result["status"] in ("warn", "fail")}
+    assert {built["tests"][name]["unique_id"] for name in finding} == found_on_duckdb
 
 
 def test_every_column_keeps_its_name(built):
