@@ -1,4 +1,4 @@
-{# Hex SHA-256 of a text expression: spelt differently in DuckDB and Postgres, so dispatched. #}
+{# Hex SHA-256 of a text expression: spelt differently in DuckDB, Postgres and ClickHouse, so dispatched. #}
 {% macro sha256_hex(expression) -%}
     {{ return(adapter.dispatch('sha256_hex', 'ecomops')(expression)) }}
 {%- endmacro %}
@@ -9,4 +9,9 @@
 
 {% macro duckdb__sha256_hex(expression) -%}
     sha256({{ expression }})
+{%- endmacro %}
+
+{# ClickHouse's SHA256 gives the 32 bytes; hex() spells them in upper case. #}
+{% macro clickhouse__sha256_hex(expression) -%}
+    lower(hex(SHA256({{ expression }})))
 {%- endmacro %}

@@ -3,6 +3,6 @@ select
     sku_code,
     cost_price,
     effective_date as valid_from,
-    lead(effective_date) over (partition by sku_code order by effective_date) as valid_to,
+    {{ lead_or_null('effective_date') }} over (partition by sku_code order by effective_date) as valid_to,
     _last_load_id
 from {{ ref('stg_erp__cogs') }}

@@ -38,12 +38,12 @@ last_snapshot as (
 
 days as (
     select
-        pairs.warehouse,
-        pairs.sku_code,
+        pairs.warehouse as warehouse,
+        pairs.sku_code as sku_code,
         cast(series.day_start as date) as inventory_date
     from pairs
     cross join last_snapshot
-    cross join {{ days_between('pairs.first_date', 'last_snapshot.last_date') }}
+    {{ join_days_between('pairs.first_date', 'last_snapshot.last_date') }}
 ),
 
 with_snapshot_date as (
@@ -62,13 +62,13 @@ with_snapshot_date as (
 )
 
 select
-    with_snapshot_date.inventory_date,
-    with_snapshot_date.warehouse,
-    with_snapshot_date.sku_code,
+    with_snapshot_date.inventory_date as inventory_date,
+    with_snapshot_date.warehouse as warehouse,
+    with_snapshot_date.sku_code as sku_code,
     coalesce(with_snapshot_date.carried_snapshot_date = with_snapshot_date.inventory_date, false) as is_snapshot_day,
-    snapshots.on_hand_qty,
-    snapshots.available_qty,
-    snapshots.in_transit_qty,
+    snapshots.on_hand_qty as on_hand_qty,
+    snapshots.available_qty as available_qty,
+    snapshots.in_transit_qty as in_transit_qty,
     coalesce(receipts.received_qty, 0) as received_qty,
     coalesce(receipts.received_value, 0) as received_value
 from with_snapshot_date

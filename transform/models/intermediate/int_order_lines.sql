@@ -30,7 +30,7 @@ lines as (
     {%- if is_incremental() %}
     where order_key in (
         select order_key from orders where {{ loaded_after_last_build() }}
-        union
+        union distinct
         select order_key from all_lines
         where sku_code in (select sku_code from sku_cost_loads where {{ loaded_after_last_build('cost_load_id') }})
     )
@@ -56,28 +56,28 @@ shares as (
 )
 
 select
-    shares.line_key,
-    shares.order_key,
-    shares.platform,
-    shares.shop_code,
-    shares.order_id,
-    shares.line_id,
-    shares.platform_item_id,
-    shares.sku_code,
-    shares.item_title,
-    shares.sku_spec,
-    shares.quantity,
-    shares.unit_price,
-    shares.line_paid_amount,
-    shares.order_share,
+    shares.line_key as line_key,
+    shares.order_key as order_key,
+    shares.platform as platform,
+    shares.shop_code as shop_code,
+    shares.order_id as order_id,
+    shares.line_id as line_id,
+    shares.platform_item_id as platform_item_id,
+    shares.sku_code as sku_code,
+    shares.item_title as item_title,
+    shares.sku_spec as sku_spec,
+    shares.quantity as quantity,
+    shares.unit_price as unit_price,
+    shares.line_paid_amount as line_paid_amount,
+    shares.order_share as order_share,
     orders.order_paid_amount * shares.order_share as allocated_order_amount,
-    shares.raw_refund_status,
-    shares.refund_status,
-    orders.order_status,
-    orders.is_paid,
-    orders.created_date,
-    orders.paid_date,
-    orders.buyer_key,
+    shares.raw_refund_status as raw_refund_status,
+    shares.refund_status as refund_status,
+    orders.order_status as order_status,
+    orders.is_paid as is_paid,
+    orders.created_date as created_date,
+    orders.paid_date as paid_date,
+    orders.buyer_key as buyer_key,
     cost_prices.cost_price as unit_cost,
     greatest(
         coalesce(shares._last_load_id, ''), coalesce(orders._last_load_id, ''), coalesce(sku_cost_loads.cost_load_id, '')

@@ -18,7 +18,7 @@ all_lines as (
 {% if is_incremental() -%}
 changed_orders as (
     select order_key from all_orders where {{ loaded_after_last_build() }}
-    union
+    union distinct
     select order_key from all_lines where {{ loaded_after_last_build() }}
 ),
 
@@ -30,7 +30,7 @@ changed_buyers as (
 
 orders_to_build as (
     select order_key from changed_orders
-    union
+    union distinct
     select all_orders.order_key
     from all_orders
     inner join changed_buyers
@@ -55,9 +55,11 @@ lines as (
 ),
 {%- endif %}
 
+{#- Each joined relation names its key apart from the orders' order_key: ClickHouse would rename that
+    column of orders.* to orders.order_key, to tell it from a namesake. #}
 line_totals as (
     select
-        order_key,
+        order_key as totals_order_key,
         count(*) as line_count,
         sum(quantity) as units,
         max(_last_load_id) as lines_load_id
@@ -67,7 +69,7 @@ line_totals as (
 
 paid_sequence as (
     select
-        order_key,
+        order_key as sequence_order_key,
         row_number() over (
             partition by shop_code, buyer_key
             order by paid_at, order_key
@@ -84,8 +86,8 @@ with_load as (
         paid_sequence.buyer_paid_order_number,
         greatest(coalesce(orders._last_load_id, ''), coalesce(line_totals.lines_load_id, '')) as order_load_id
     from orders
-    left join line_totals on line_totals.order_key = orders.order_key
-    left join paid_sequence on paid_sequence.order_key = orders.order_key
+    left join line_totals on line_totals.totals_order_key = orders.order_key
+    left join paid_sequence on paid_sequence.sequence_order_key = orders.order_key
 )
 
 select

@@ -28,10 +28,10 @@ latest_order as (
 )
 
 select
-    orders.customer_key,
-    orders.platform,
-    orders.shop_code,
-    orders.buyer_key,
+    orders.customer_key as customer_key,
+    orders.platform as platform,
+    orders.shop_code as shop_code,
+    orders.buyer_key as buyer_key,
     min(orders.created_date) as first_order_date,
     min(orders.paid_date) as first_paid_date,
     max(orders.paid_date) as last_paid_date,
@@ -39,8 +39,8 @@ select
     coalesce(sum(orders.paid_amount), 0) as paid_amount,
     sum(case when orders.is_paid then orders.refunded_amount else 0 end) as refunded_amount,
     coalesce(sum(orders.paid_amount), 0) - sum(case when orders.is_paid then orders.refunded_amount else 0 end) as ltv,
-    latest_order.receiver_province,
-    latest_order.receiver_city,
+    latest_order.receiver_province as receiver_province,
+    latest_order.receiver_city as receiver_city,
     max(orders._last_load_id) as _last_load_id,
     current_timestamp as _built_at
 from orders

@@ -11,7 +11,7 @@ with bounds as (
 days as (
     select cast(series.day_start as date) as date_day
     from bounds
-    cross join {{ days_between('bounds.first_date', 'bounds.last_date') }}
+    {{ join_days_between('bounds.first_date', 'bounds.last_date') }}
 )
 
 select

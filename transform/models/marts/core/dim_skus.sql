@@ -24,27 +24,27 @@ current_costs as (
 
 sku_codes as (
     select sku_code from products
-    union
+    union distinct
     select sku_code from {{ ref('int_order_lines') }}
-    union
+    union distinct
     select sku_code from {{ ref('stg_erp__inventory_snapshot') }}
-    union
+    union distinct
     select sku_code from {{ ref('stg_erp__inventory_receipts') }}
-    union
+    union distinct
     select sku_code from {{ ref('stg_erp__cogs') }}
 )
 
 select
-    sku_codes.sku_code,
-    products.product_name,
-    products.category,
-    products.brand,
-    products.launch_date,
-    products.tag_price,
+    sku_codes.sku_code as sku_code,
+    products.product_name as product_name,
+    products.category as category,
+    products.brand as brand,
+    products.launch_date as launch_date,
+    products.tag_price as tag_price,
     products.sku_code is not null as is_in_product_master,
     current_costs.cost_price as current_cost_price,
-    sales.first_paid_date,
-    receipts.first_received_date
+    sales.first_paid_date as first_paid_date,
+    receipts.first_received_date as first_received_date
 from sku_codes
 left join products on products.sku_code = sku_codes.sku_code
 left join sales on sales.sku_code = sku_codes.sku_code

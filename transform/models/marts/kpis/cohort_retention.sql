@@ -5,8 +5,8 @@
 -#}
 with customer_months as (
     select distinct
-        orders.shop_code,
-        orders.customer_key,
+        orders.shop_code as shop_code,
+        orders.customer_key as customer_key,
         cast({{ dbt.date_trunc('month', 'orders.paid_date') }} as date) as activity_month
     from {{ ref('fct_orders') }} as orders
     where orders.is_paid and orders.customer_key is not null
@@ -33,9 +33,9 @@ months as (
 
 cohort_months as (
     select
-        cohort_sizes.shop_code,
-        cohort_sizes.cohort_month,
-        cohort_sizes.cohort_size,
+        cohort_sizes.shop_code as shop_code,
+        cohort_sizes.cohort_month as cohort_month,
+        cohort_sizes.cohort_size as cohort_size,
         months.month_start as activity_month,
         {{ dbt.datediff('cohort_sizes.cohort_month', 'months.month_start', 'month') }} as months_since_first_purchase
     from cohort_sizes
@@ -44,9 +44,9 @@ cohort_months as (
 
 retained as (
     select
-        cohorts.shop_code,
-        cohorts.cohort_month,
-        customer_months.activity_month,
+        cohorts.shop_code as shop_code,
+        cohorts.cohort_month as cohort_month,
+        customer_months.activity_month as activity_month,
         count(*) as retained_buyers
     from cohorts
     inner join customer_months
@@ -56,12 +56,12 @@ retained as (
 )
 
 select
-    shops.platform,
-    cohort_months.shop_code,
-    cohort_months.cohort_month,
-    cohort_months.months_since_first_purchase,
-    cohort_months.activity_month,
-    cohort_months.cohort_size,
+    shops.platform as platform,
+    cohort_months.shop_code as shop_code,
+    cohort_months.cohort_month as cohort_month,
+    cohort_months.months_since_first_purchase as months_since_first_purchase,
+    cohort_months.activity_month as activity_month,
+    cohort_months.cohort_size as cohort_size,
     coalesce(retained.retained_buyers, 0) as retained_buyers,
     {{ safe_divide('coalesce(retained.retained_buyers, 0)', 'cohort_months.cohort_size') }} as retention_rate
 from cohort_months

@@ -38,9 +38,9 @@ rfm as (
 medians as (
     select
         shop_code,
-        percentile_cont(0.5) within group (order by recency_days) as median_recency_days,
-        percentile_cont(0.5) within group (order by frequency) as median_frequency,
-        percentile_cont(0.5) within group (order by monetary) as median_monetary
+        {{ median_continuous('recency_days') }} as median_recency_days,
+        {{ median_continuous('frequency') }} as median_frequency,
+        {{ median_continuous('monetary') }} as median_monetary
     from rfm
     group by shop_code
 ),

@@ -20,17 +20,17 @@ actuals as (
 
 accounts as (
     select month_start, shop_code, account from budgets
-    union
+    union distinct
     select month_start, shop_code, account from actuals
 )
 
 select
-    accounts.month_start,
-    shops.platform,
-    accounts.shop_code,
-    accounts.account,
+    accounts.month_start as month_start,
+    shops.platform as platform,
+    accounts.shop_code as shop_code,
+    accounts.account as account,
     coalesce(actuals.actual_amount, 0) as actual_amount,
-    budgets.budget_amount,
+    budgets.budget_amount as budget_amount,
     {{ safe_divide('coalesce(actuals.actual_amount, 0)', 'budgets.budget_amount') }} as budget_attainment
 from accounts
 left join {{ ref('dim_shops') }} as shops on shops.shop_code = accounts.shop_code

@@ -26,8 +26,8 @@ paid_days as (
         shop_code,
         customer_key,
         paid_date,
-        lag(paid_date) over (partition by shop_code, customer_key order by paid_date) as previous_paid_date,
-        lead(paid_date) over (partition by shop_code, customer_key order by paid_date) as next_paid_date
+        {{ lag_or_null('paid_date') }} over (partition by shop_code, customer_key order by paid_date) as previous_paid_date,
+        {{ lead_or_null('paid_date') }} over (partition by shop_code, customer_key order by paid_date) as next_paid_date
     from (
         select distinct shop_code, customer_key, paid_date
         from {{ ref('fct_orders') }}
@@ -38,8 +38,8 @@ paid_days as (
 {#- a buyer's first paying day in the period: they pay again in the period if their next day is in it too -#}
 period_buyer_counts as (
     select
-        shop_periods.period_start,
-        shop_periods.shop_code,
+        shop_periods.period_start as period_start,
+        shop_periods.shop_code as shop_code,
         count(*) as paying_buyers,
         sum(case when paid_days.next_paid_date <= shop_periods.period_end then 1 else 0 end) as repeat_buyers
     from shop_periods
@@ -53,8 +53,8 @@ period_buyer_counts as (
 {#- first-time buyers of the period and whether they bought again (another day) within 30/90/180 days -#}
 first_time_counts as (
     select
-        shop_periods.period_start,
-        shop_periods.shop_code,
+        shop_periods.period_start as period_start,
+        shop_periods.shop_code as shop_code,
         count(*) as new_buyers,
         sum(case when paid_days.next_paid_date <= {{ dbt.dateadd('day', 30, 'customers.first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_30d,
         sum(case when paid_days.next_paid_date <= {{ dbt.dateadd('day', 90, 'customers.first_paid_date') }} then 1 else 0 end) as new_buyers_repurchased_90d,
@@ -72,8 +72,8 @@ first_time_counts as (
 {#- at a period's end every buyer who ever paid has exactly one last paying day: the one whose span holds it -#}
 base_counts as (
     select
-        shop_periods.period_start,
-        shop_periods.shop_code,
+        shop_periods.period_start as period_start,
+        shop_periods.shop_code as shop_code,
         count(*) as customers_ever_paid,
         sum(case when paid_days.paid_date > {{ dbt.dateadd('day', -90, 'shop_periods.period_end') }} then 1 else 0 end) as active_customers,
         sum(case when paid_days.paid_date < {{ dbt.dateadd('day', -180, 'shop_periods.period_end') }} then 1 else 0 end) as churned_customers
@@ -86,10 +86,10 @@ base_counts as (
 )
 
 select
-    shop_periods.period_start,
-    shop_periods.period_end,
-    shop_periods.platform,
-    shop_periods.shop_code,
+    shop_periods.period_start as period_start,
+    shop_periods.period_end as period_end,
+    shop_periods.platform as platform,
+    shop_periods.shop_code as shop_code,
     coalesce(period_buyer_counts.paying_buyers, 0) as paying_buyers,
     coalesce(first_time_counts.new_buyers, 0) as new_buyers,
     {{ safe_divide('first_time_counts.new_buyers', 'period_buyer_counts.paying_buyers') }} as new_buyer_rate,

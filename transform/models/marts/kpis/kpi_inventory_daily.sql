@@ -31,13 +31,13 @@ skus as (
 
 measured as (
     select
-        stock.date,
-        stock.sku_code,
-        stock.warehouses,
-        stock.on_hand_qty,
-        stock.available_qty,
-        stock.in_transit_qty,
-        stock.on_hand_value,
+        stock.date as date,
+        stock.sku_code as sku_code,
+        stock.warehouses as warehouses,
+        stock.on_hand_qty as on_hand_qty,
+        stock.available_qty as available_qty,
+        stock.in_transit_qty as in_transit_qty,
+        stock.on_hand_value as on_hand_value,
         coalesce(sales.units_sold, 0) as units_sold,
         coalesce(sales.cogs, 0) as cogs,
         coalesce(sales.units_sold_trailing_30d, 0) as units_sold_trailing_30d,

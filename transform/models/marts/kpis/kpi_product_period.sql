@@ -32,9 +32,9 @@ scoped_lines as (
 
 sku_period_sales as (
     select
-        periods.period_start,
-        scoped_lines.shop_code,
-        scoped_lines.sku_code,
+        periods.period_start as period_start,
+        scoped_lines.shop_code as shop_code,
+        scoped_lines.sku_code as sku_code,
         sum(scoped_lines.paid_amount) as paid_amount
     from scoped_lines
     inner join periods on scoped_lines.paid_date between periods.period_start and periods.period_end
@@ -62,8 +62,8 @@ hit_products as (
 
 sold_trailing_30d as (
     select
-        periods.period_start,
-        scoped_lines.shop_code,
+        periods.period_start as period_start,
+        scoped_lines.shop_code as shop_code,
         count(distinct scoped_lines.sku_code) as skus_sold_trailing_30d
     from scoped_lines
     inner join periods
@@ -74,7 +74,7 @@ sold_trailing_30d as (
 
 catalogue as (
     select
-        periods.period_start,
+        periods.period_start as period_start,
         count(distinct case when skus.launch_date <= periods.period_end then skus.sku_code end) as skus_on_sale,
         count(distinct case when skus.launch_date between periods.period_start and periods.period_end then skus.sku_code end) as new_skus,
         count(distinct case when skus.launch_date <= periods.period_end or stock.available_qty > 0 then skus.sku_code end)
@@ -88,7 +88,7 @@ catalogue as (
 
 sell_out as (
     select
-        periods.period_start,
+        periods.period_start as period_start,
         sum(sku_days.cumulative_units_sold) as cumulative_units_sold,
         sum(sku_days.cumulative_units_received) as cumulative_units_received
     from periods
@@ -97,7 +97,7 @@ sell_out as (
 ),
 
 shop_periods as (
-    select periods.period_start, periods.period_end, shops.shop_code, shops.platform
+    select periods.period_start, periods.period_end, shops.shop_code as shop_code, shops.platform as platform
     from periods
     cross join shops
     inner join {{ ref('dim_shops') }} as activity
@@ -107,23 +107,23 @@ shop_periods as (
 )
 
 select
-    shop_periods.period_start,
-    shop_periods.period_end,
-    shop_periods.platform,
-    shop_periods.shop_code,
+    shop_periods.period_start as period_start,
+    shop_periods.period_end as period_end,
+    shop_periods.platform as platform,
+    shop_periods.shop_code as shop_code,
     shop_periods.shop_code = '{{ var("seller_wide_shop_code") }}' as is_seller_wide,
     coalesce(sold_trailing_30d.skus_sold_trailing_30d, 0) as skus_sold_trailing_30d,
-    catalogue.skus_on_sale_or_in_stock,
+    catalogue.skus_on_sale_or_in_stock as skus_on_sale_or_in_stock,
     {{ safe_divide('coalesce(sold_trailing_30d.skus_sold_trailing_30d, 0)', 'catalogue.skus_on_sale_or_in_stock') }}
         as sell_through_breadth,
     coalesce(hit_products.paid_amount, 0) as paid_amount,
     coalesce(hit_products.top_skus_paid_amount, 0) as top_skus_paid_amount,
     {{ safe_divide('hit_products.top_skus_paid_amount', 'hit_products.paid_amount') }} as hit_product_share,
-    catalogue.new_skus,
-    catalogue.skus_on_sale,
+    catalogue.new_skus as new_skus,
+    catalogue.skus_on_sale as skus_on_sale,
     {{ safe_divide('catalogue.new_skus', 'catalogue.skus_on_sale') }} as new_sku_share,
-    sell_out.cumulative_units_sold,
-    sell_out.cumulative_units_received,
+    sell_out.cumulative_units_sold as cumulative_units_sold,
+    sell_out.cumulative_units_received as cumulative_units_received,
     {{ safe_divide('sell_out.cumulative_units_sold', 'sell_out.cumulative_units_received') }} as sell_out_rate,
     current_timestamp as _built_at
 from shop_periods

@@ -7,11 +7,11 @@
 
 with spine as (
     select
-        shops.platform,
-        shops.shop_code,
+        shops.platform as platform,
+        shops.shop_code as shop_code,
         cast(series.day_start as date) as date
     from {{ ref('dim_shops') }} as shops
-    cross join {{ days_between('shops.first_activity_date', 'shops.last_activity_date') }}
+    {{ join_days_between('shops.first_activity_date', 'shops.last_activity_date') }}
     where not shops.is_seller_wide and shops.first_activity_date is not null
         and {{ in_rebuild_window('cast(series.day_start as date)') }}
 ),
@@ -86,9 +86,9 @@ expenses as (
 
 daily as (
     select
-        spine.date,
-        spine.platform,
-        spine.shop_code,
+        spine.date as date,
+        spine.platform as platform,
+        spine.shop_code as shop_code,
         coalesce(created.gmv, 0) as gmv,
         coalesce(paid.paid_amount, 0) as paid_amount,
         coalesce(paid.paid_orders, 0) as paid_orders,
@@ -99,8 +99,8 @@ daily as (
         coalesce(traffic.page_views, 0) as page_views,
         coalesce(traffic.impressions, 0) as impressions,
         coalesce(traffic.clicks, 0) as clicks,
-        traffic.bounced_visitors,
-        traffic.bounce_rated_visitors,
+        traffic.bounced_visitors as bounced_visitors,
+        traffic.bounce_rated_visitors as bounce_rated_visitors,
         coalesce(traffic.add_to_cart_buyers, 0) as add_to_cart_buyers,
         coalesce(traffic.order_buyers, 0) as order_buyers,
         coalesce(traffic.traffic_paid_buyers, 0) as traffic_paid_buyers,

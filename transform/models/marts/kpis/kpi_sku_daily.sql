@@ -59,17 +59,17 @@ first_receipts as (
 
 spine as (
     select
-        first_days.sku_code,
+        first_days.sku_code as sku_code,
         cast(series.day_start as date) as date
     from first_days
     cross join (select max(date_day) as last_date from {{ ref('dim_dates') }}) as bounds
-    cross join {{ days_between('first_days.first_date', 'bounds.last_date') }}
+    {{ join_days_between('first_days.first_date', 'bounds.last_date') }}
 ),
 
 daily as (
     select
-        spine.date,
-        spine.sku_code,
+        spine.date as date,
+        spine.sku_code as sku_code,
         coalesce(sales.units_sold, 0) as units_sold,
         coalesce(sales.paid_amount, 0) as paid_amount,
         coalesce(sales.paid_orders, 0) as paid_orders,
@@ -79,7 +79,7 @@ daily as (
         coalesce(refunds.cogs_reversed, 0) as cogs_reversed,
         coalesce(receipts.received_qty, 0) as received_qty,
         coalesce(receipts.received_value, 0) as received_value,
-        first_receipts.first_receipt_date
+        first_receipts.first_receipt_date as first_receipt_date
     from spine
     left join sales on sales.sku_code = spine.sku_code and sales.date = spine.date
     left join refunds on refunds.sku_code = spine.sku_code and refunds.date = spine.date
