@@ -41,6 +41,7 @@ CLICKHOUSE_SPELLINGS = {
     "safe_divide": ("kpi_shop_daily", "nullIf(toFloat64("),
     "median_continuous": ("customer_rfm", "quantileExactInclusive(0.5)("),
     "lead_or_null": ("int_cogs_price_periods", "lead(toNullable("),
+    "lag_or_null": ("kpi_customer_period", "lag(toNullable("),
 }
 
 
