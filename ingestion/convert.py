@@ -1,8 +1,8 @@
 """Vectorized text-to-type conversion of export cells (Arrow compute, no Python row loops).
 
 Each converter returns the typed array; a cell that had text but did not
-convert shows up as null there, which `first_bad_value` turns into a rejection
-naming the row.
+convert shows up as null there, which `unconverted` finds, and the file's
+rejection names the first one's row.
 """
 
 from __future__ import annotations
@@ -162,9 +162,9 @@ def unreadable_hint(type_: str, value: str) -> str | None:
     return next((hint for pattern, hint in UNREADABLE_HINTS.get(type_, ()) if re.match(pattern, value.strip())), None)
 
 
-def first_bad_value(cells: pa.Array, typed: pa.Array) -> int | None:
-    """Index of the first cell that had text but no value after conversion."""
+def unconverted(cells: pa.ChunkedArray, typed: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Which cells had text but no value after conversion; None when every one converted."""
     bad = pc.and_(pc.is_valid(cells), pc.is_null(typed))
     if not pc.any(bad).as_py():
         return None
-    return pc.index(bad, True).as_py()
+    return bad
