@@ -52,7 +52,9 @@ def clean_text(cells: pa.Array, null_tokens: frozenset[str]) -> pa.Array:
 
 
 def _strip_id(cells: pa.Array) -> pa.Array:
-    """Undo `="123"`, a leading apostrophe or tab: ids are strings, every digit kept."""
+    """Undo `="123"`, a leading apostrophe or tab: ids are strings, every digit kept (cells come trimmed)."""
+    if not pc.any(pc.or_(pc.starts_with(cells, "="), pc.starts_with(cells, "'"))).as_py():
+        return cells  # most exports wrap no id: finding none is cheaper than two regex replaces of every cell
     unwrapped = pc.replace_substring_regex(cells, pattern=r'^="?(.*?)"?$', replacement=r"\1")
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(unwrapped, pattern=r"^'", replacement=""))
 
@@ -66,23 +68,23 @@ def _to_id(cells: pa.Array, unit: str | None) -> pa.Array:
 _NOT_NUMERIC = r"[,，¥￥\s]"  # thousands separators, currency signs, spaces
 
 
-def _numeric_text(cells: pa.Array) -> pa.Array:
-    # Most exports hold plain numbers: finding none is cheaper than replacing in every cell.
-    if not pc.any(pc.match_substring_regex(cells, _NOT_NUMERIC)).as_py():
-        return cells
-    return pc.replace_substring_regex(cells, pattern=_NOT_NUMERIC, replacement="")
+def _numeric_text(cells: pa.Array, pattern: str) -> tuple[pa.Array, pa.Array]:
+    """The cells without separators and currency signs, and which of them then read as `pattern`."""
+    valid = pc.match_substring_regex(cells, pattern)
+    if pc.all(valid).as_py() is not False:  # most exports hold plain numbers: nothing to take out
+        return cells, valid
+    text = pc.replace_substring_regex(cells, pattern=_NOT_NUMERIC, replacement="")
+    return text, pc.match_substring_regex(text, pattern)
 
 
 def _parse_number(cells: pa.Array) -> pa.Array:
-    text = _numeric_text(cells)
-    valid = pc.match_substring_regex(text, _NUMBER)
+    text, valid = _numeric_text(cells, _NUMBER)
     value = pc.cast(pc.if_else(valid, text, None), pa.float64())
     return pc.if_else(pc.is_finite(value), value, None)  # 400 digits make an infinity, not an amount
 
 
 def _to_int(cells: pa.Array, unit: str | None) -> pa.Array:
-    text = _numeric_text(cells)
-    valid = pc.match_substring_regex(text, _INT)
+    text, valid = _numeric_text(cells, _INT)
     whole = pc.replace_substring_regex(pc.if_else(valid, text, None), pattern=r"\.0*$", replacement="")
     return pc.cast(whole, pa.int64())
 

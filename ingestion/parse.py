@@ -96,6 +96,8 @@ def _match_headers(sheet: RawSheet, mapping: ExportMapping, file: str) -> dict[s
 
 def _check_unambiguous(sheet: RawSheet, positions: list[int], null_tokens: frozenset[str], file: str) -> None:
     """A header the mapping reads may appear twice only if both columns say the same."""
+    if len(positions) == 1:
+        return
     first = clean_text(sheet.cells.column(positions[0]), null_tokens)
     for other in positions[1:]:
         if not clean_text(sheet.cells.column(other), null_tokens).equals(first):
