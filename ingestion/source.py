@@ -114,7 +114,7 @@ class WaitingFiles:
 
     mapping: ExportMapping
     quarantine_dir: Path
-    loaded_hashes: dict[str, str]
+    loaded_hashes: dict[str, str]  # the resource's own: a file typed with rows joins it, for the duplicate test
     outcomes: list[dict | None] = field(default_factory=list)
     waiting: list[tuple[int, LandingFile, FileOutcome]] = field(default_factory=list)
     rows: int = 0
