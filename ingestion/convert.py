@@ -160,6 +160,25 @@ CONVERTERS: dict[str, Callable[[pa.Array, str | None], pa.Array]] = {
 }
 
 
+def _json_string(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    escaped = values
+    for raw, replacement in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        escaped = pc.replace_substring(escaped, raw, replacement)
+    return pc.fill_null(pc.binary_join_element_wise('"', escaped, '"', ""), "null")
+
+
+def extra_json(names: list[str], text: Callable[[int], pa.ChunkedArray]) -> pa.ChunkedArray | None:
+    """Export columns the mapping does not know as one JSON object per row (`text(i)`: the cells of `names[i]`)."""
+    members = []
+    for index, name in enumerate(names):
+        key = _json_string(pa.array([name], pa.string()))[0].as_py()
+        members.append(pc.binary_join_element_wise(f"{key}:", _json_string(text(index)), ""))
+    if not members:
+        return None
+    joined = pc.binary_join_element_wise(*members, ",") if len(members) > 1 else members[0]
+    return pc.binary_join_element_wise("{", joined, "}", "")
+
+
 def unreadable_hint(type_: str, value: str) -> str | None:
     return next((hint for pattern, hint in UNREADABLE_HINTS.get(type_, ()) if re.match(pattern, value.strip())), None)
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ecomops.settings import DEFAULT_TIMEZONE
-from ingestion.convert import ARROW_TYPES, CONVERTERS, clean_text, to_timestamp, unconverted, unreadable_hint
+from ingestion.convert import ARROW_TYPES, CONVERTERS, clean_text, extra_json, to_timestamp, unconverted, unreadable_hint
 from ingestion.files import RawSheet, read_export
 from ingestion.mapping import ColumnMapping, ExportMapping, header_stem, header_unit
 from ingestion.rejection import RejectedFile, stops_the_step, within_file_boundary
@@ -203,25 +203,6 @@ def _derive(op: str, inputs: list[pa.ChunkedArray]) -> pa.ChunkedArray:
     raise ValueError(op)
 
 
-def _json_string(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    escaped = values
-    for raw, replacement in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        escaped = pc.replace_substring(escaped, raw, replacement)
-    return pc.fill_null(pc.binary_join_element_wise('"', escaped, '"', ""), "null")
-
-
-def _extra_json(extra: tuple[tuple[str, int], ...], text: Callable[[int], pa.ChunkedArray]) -> pa.ChunkedArray | None:
-    """The export columns the mapping does not know as one JSON object per row (`text(i)`: the i-th one's cells)."""
-    members = []
-    for index, (name, _) in enumerate(extra):
-        key = _json_string(pa.array([name], pa.string()))[0].as_py()
-        members.append(pc.binary_join_element_wise(f"{key}:", _json_string(text(index)), ""))
-    if not members:
-        return None
-    joined = pc.binary_join_element_wise(*members, ",") if len(members) > 1 else members[0]
-    return pc.binary_join_element_wise("{", joined, "}", "")
-
-
 def _typed(reads: list[ReadExport], mapping: ExportMapping, on_unconverted: OnUnconverted) -> pa.Table:
     """The rows of files with one typing key as one raw table, each column typed in one go for all of them."""
     first, length = reads[0], sum(read.rows for read in reads)
@@ -253,7 +234,7 @@ def _typed(reads: list[ReadExport], mapping: ExportMapping, on_unconverted: OnUn
     for name, type_ in mapping.schema.items():
         arrow_type = ARROW_TYPES[type_]
         arrays[name] = pc.cast(values[name], arrow_type) if name in values else pa.chunked_array([pa.nulls(length, arrow_type)])
-    extra = _extra_json(first.extra, lambda index: text(lambda read: read.extra[index][1]))
+    extra = extra_json([name for name, _ in first.extra], lambda index: text(lambda read: read.extra[index][1]))
     arrays["_extra"] = extra if extra is not None else pa.chunked_array([pa.nulls(length, pa.string())])
     arrays["_source_file"] = per_file(lambda read: _repeat(read.context.relative_path, read.rows))
     arrays["_source_row"] = per_file(lambda read: read.sheet.row_numbers, pa.int64())
