@@ -1,8 +1,8 @@
 """Vectorized text-to-type conversion of export cells (Arrow compute, no Python row loops).
 
 Each converter returns the typed array; a cell that had text but did not
-convert shows up as null there, which `first_bad_value` turns into a rejection
-naming the row.
+convert shows up as null there, which `unconverted` finds, and the file's
+rejection names the first one's row.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def clean_text(cells: pa.Array, null_tokens: frozenset[str]) -> pa.Array:
 
 
 def _strip_id(cells: pa.Array) -> pa.Array:
-    """Undo `="123"`, a leading apostrophe or tab: ids are strings, every digit kept."""
+    """Undo `="123"`, a leading apostrophe or tab: ids are strings, every digit kept (cells come trimmed)."""
+    if not pc.any(pc.or_(pc.starts_with(cells, "="), pc.starts_with(cells, "'"))).as_py():
+        return cells  # most exports wrap no id: finding none is cheaper than two regex replaces of every cell
     unwrapped = pc.replace_substring_regex(cells, pattern=r'^="?(.*?)"?$', replacement=r"\1")
     return pc.utf8_trim_whitespace(pc.replace_substring_regex(unwrapped, pattern=r"^'", replacement=""))
 
@@ -66,23 +68,23 @@ def _to_id(cells: pa.Array, unit: str | None) -> pa.Array:
 _NOT_NUMERIC = r"[,，¥￥\s]"  # thousands separators, currency signs, spaces
 
 
-def _numeric_text(cells: pa.Array) -> pa.Array:
-    # Most exports hold plain numbers: finding none is cheaper than replacing in every cell.
-    if not pc.any(pc.match_substring_regex(cells, _NOT_NUMERIC)).as_py():
-        return cells
-    return pc.replace_substring_regex(cells, pattern=_NOT_NUMERIC, replacement="")
+def _numeric_text(cells: pa.Array, pattern: str) -> tuple[pa.Array, pa.Array]:
+    """The cells without separators and currency signs, and which of them then read as `pattern`."""
+    valid = pc.match_substring_regex(cells, pattern)
+    if pc.all(valid).as_py() is not False:  # most exports hold plain numbers: nothing to take out
+        return cells, valid
+    text = pc.replace_substring_regex(cells, pattern=_NOT_NUMERIC, replacement="")
+    return text, pc.match_substring_regex(text, pattern)
 
 
 def _parse_number(cells: pa.Array) -> pa.Array:
-    text = _numeric_text(cells)
-    valid = pc.match_substring_regex(text, _NUMBER)
+    text, valid = _numeric_text(cells, _NUMBER)
     value = pc.cast(pc.if_else(valid, text, None), pa.float64())
     return pc.if_else(pc.is_finite(value), value, None)  # 400 digits make an infinity, not an amount
 
 
 def _to_int(cells: pa.Array, unit: str | None) -> pa.Array:
-    text = _numeric_text(cells)
-    valid = pc.match_substring_regex(text, _INT)
+    text, valid = _numeric_text(cells, _INT)
     whole = pc.replace_substring_regex(pc.if_else(valid, text, None), pattern=r"\.0*$", replacement="")
     return pc.cast(whole, pa.int64())
 
@@ -158,13 +160,32 @@ CONVERTERS: dict[str, Callable[[pa.Array, str | None], pa.Array]] = {
 }
 
 
+def _json_string(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    escaped = values
+    for raw, replacement in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        escaped = pc.replace_substring(escaped, raw, replacement)
+    return pc.fill_null(pc.binary_join_element_wise('"', escaped, '"', ""), "null")
+
+
+def extra_json(names: list[str], text: Callable[[int], pa.ChunkedArray]) -> pa.ChunkedArray | None:
+    """Export columns the mapping does not know as one JSON object per row (`text(i)`: the cells of `names[i]`)."""
+    members = []
+    for index, name in enumerate(names):
+        key = _json_string(pa.array([name], pa.string()))[0].as_py()
+        members.append(pc.binary_join_element_wise(f"{key}:", _json_string(text(index)), ""))
+    if not members:
+        return None
+    joined = pc.binary_join_element_wise(*members, ",") if len(members) > 1 else members[0]
+    return pc.binary_join_element_wise("{", joined, "}", "")
+
+
 def unreadable_hint(type_: str, value: str) -> str | None:
     return next((hint for pattern, hint in UNREADABLE_HINTS.get(type_, ()) if re.match(pattern, value.strip())), None)
 
 
-def first_bad_value(cells: pa.Array, typed: pa.Array) -> int | None:
-    """Index of the first cell that had text but no value after conversion."""
+def unconverted(cells: pa.ChunkedArray, typed: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Which cells had text but no value after conversion; None when every one converted."""
     bad = pc.and_(pc.is_valid(cells), pc.is_null(typed))
     if not pc.any(bad).as_py():
         return None
-    return pc.index(bad, True).as_py()
+    return bad

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -31,12 +31,18 @@ def normalize_header(header: str) -> str:
     return re.sub(r"\s+", "", str(header).translate(_FULLWIDTH))
 
 
+# Headers repeat in every file of a kind, and each is compared with every alias of its mapping.
+_HEADER_CACHE = 8192
+
+
+@lru_cache(maxsize=_HEADER_CACHE)
 def header_unit(header: str) -> str | None:
     """The unit a header declares, `元` or `分`, if any."""
     match = _UNIT_SUFFIX.search(normalize_header(header))
     return match.group(1) if match else None
 
 
+@lru_cache(maxsize=_HEADER_CACHE)
 def header_stem(header: str) -> str:
     """A header without its unit suffix, so `收入金额(分)` matches an alias `收入金额(元)`."""
     return _UNIT_SUFFIX.sub("", normalize_header(header))
