@@ -27,6 +27,8 @@ DERIVE_OPS = ("copy", "concat", "divide")
 
 
 def _text(value: Any) -> str | None:
+    if isinstance(value, bool):  # as the JSON said it
+        return "true" if value else "false"
     text = str(value).strip()
     return text or None
 

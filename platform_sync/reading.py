@@ -46,11 +46,14 @@ def windows_to_read(resource: Resource, since: dt.datetime, now: dt.datetime, le
     return list(closed_windows(since, now, length, lag, overlap))
 
 
-def read_window(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window) -> Iterator[Page]:
-    """Every page of the window (each record once, first read wins), records completed where the list is partial."""
+def read_window(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window,
+                page_size: int | None = None) -> Iterator[Page]:
+    """Every page of the window (each record once, first read wins), records completed where the list is partial.
+    Pages of `page_size` records (default: the platform's maximum)."""
+    size = min(page_size or resource.list.page_size_max, resource.list.page_size_max)
     seen: set[tuple[str, str]] = set()
-    pages = _backwards(client, resource, fields, window) if resource.list.paging == "backwards" else \
-        _forwards(client, resource, fields, window)
+    pages = _backwards(client, resource, fields, window, size) if resource.list.paging == "backwards" else \
+        _forwards(client, resource, fields, window, size)
     for page in pages:
         fresh = []
         for record in page.records:
@@ -66,11 +69,11 @@ def read_window(client: PlatformClient, resource: Resource, fields: FieldMap, wi
     client.stats.windows += 1
 
 
-def _params(resource: Resource, fields: FieldMap, window: Window, page: int) -> dict[str, Any]:
+def _params(resource: Resource, fields: FieldMap, window: Window, page: int, size: int) -> dict[str, Any]:
     api = resource.list
     stamp = TIMESTAMP_FORMATS[api.window.format]
     params: dict[str, Any] = {api.window.start: stamp(window.start), api.window.end: stamp(window.end),
-                              api.page_param: page, api.page_size_param: api.page_size_max, **api.set_params}
+                              api.page_param: page, api.page_size_param: size, **api.set_params}
     sort = api.sort
     if sort.field_param and sort.field_param not in params:
         params[sort.field_param] = sort.field_values["modified"]
@@ -80,36 +83,38 @@ def _params(resource: Resource, fields: FieldMap, window: Window, page: int) -> 
     return params
 
 
-def _list(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window,
-          page: int) -> tuple[list[dict[str, Any]], int]:
+def _list(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window, page: int,
+          size: int) -> tuple[list[dict[str, Any]], int]:
     api = resource.list
-    payload = client.call(api.api, _params(resource, fields, window, page), api.response)
+    payload = client.call(api.api, _params(resource, fields, window, page, size), api.response)
     return list(dig(payload, api.records) or []), int(dig(payload, api.total) or 0)
 
 
-def _backwards(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window) -> Iterator[Page]:
+def _backwards(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window,
+               size: int) -> Iterator[Page]:
     """The first page for the total, then the last page down to the first."""
     api = resource.list
-    records, total = _list(client, resource, fields, window, api.page_base)
-    pages = -(-total // api.page_size_max)
+    records, total = _list(client, resource, fields, window, api.page_base, size)
+    pages = -(-total // size)
     if pages <= 1:
         yield Page(api.page_base, api.api, records)
         return
     for number in range(api.page_base + pages - 1, api.page_base - 1, -1):
-        yield Page(number, api.api, _list(client, resource, fields, window, number)[0])
+        yield Page(number, api.api, _list(client, resource, fields, window, number, size)[0])
 
 
-def _forwards(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window) -> Iterator[Page]:
+def _forwards(client: PlatformClient, resource: Resource, fields: FieldMap, window: Window,
+              size: int) -> Iterator[Page]:
     """Page after page; again from the start while the window's total changed under the paging."""
     api = resource.list
     for _ in range(FORWARD_READS):
         number, first_total, changed = api.page_base, None, False
         while True:
-            records, total = _list(client, resource, fields, window, number)
+            records, total = _list(client, resource, fields, window, number, size)
             first_total = total if first_total is None else first_total
             changed = changed or total != first_total
             yield Page(number, api.api, records)
-            if not records or (number - api.page_base + 1) * api.page_size_max >= total:
+            if not records or (number - api.page_base + 1) * size >= total:
                 break
             number += 1
         if not changed:

@@ -54,11 +54,11 @@ def raw_columns(resource: str) -> dict[str, dict[str, Any]]:
     return {name: {"data_type": kind, "nullable": name not in keys} for name, kind in columns.items()}
 
 
-def shop_tokens(platform: str, shop: str, store: TokenStore) -> ShopTokens:
-    """The shop's stored (refreshed) pair, else the configured one from dlt secrets."""
+def shop_tokens(platform: str, shop: str, store: TokenStore, given: ShopTokens | None = None) -> ShopTokens:
+    """The shop's stored (refreshed) pair, else the one given, else the configured one from dlt secrets."""
     stored = store.load(platform, shop)
-    if stored is not None:
-        return stored
+    if stored is not None or given is not None:
+        return stored or given
     prefix = f"sources.{SECTION}.{platform}.shops.{shop}"
     access = dlt.secrets.get(f"{prefix}.access_token")
     if not access:
@@ -71,7 +71,7 @@ def shop_tokens(platform: str, shop: str, store: TokenStore) -> ShopTokens:
 def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secrets.value,
                     app_secret: str = dlt.secrets.value, *, token_folder: str, since: dt.datetime | None = None,
                     clock: Callable[[], dt.datetime] = utc_now, gateway: str | None = None,
-                    token_endpoint: str | None = None, window_seconds: int | None = None,
+                    token_endpoint: str | None = None, window_seconds: int | None = None, page_size: int | None = None,
                     overlap: dt.timedelta = DEFAULT_OVERLAP, max_windows: int | None = None,
                     tokens: Mapping[str, ShopTokens] | None = None,
                     stats: SyncStats | None = None) -> list[DltResource]:
@@ -81,12 +81,13 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
     stats = stats if stats is not None else SyncStats()
     store = TokenStore(Path(token_folder))
     app = AppCredentials(app_key, app_secret)
-    clients = {shop: PlatformClient(platform, shop, app, (tokens or {}).get(shop) or shop_tokens(platform, shop, store),
-                                    store, gateway=gateway, token_endpoint=token_endpoint, clock=clock, stats=stats)
+    clients = {shop: PlatformClient(platform, shop, app, shop_tokens(platform, shop, store, (tokens or {}).get(shop)), store,
+                                    gateway=gateway, token_endpoint=token_endpoint, clock=clock, stats=stats)
                for shop in shops}
     now = clock()
     first_since = since or now - DEFAULT_FIRST_SYNC
-    return [dlt.resource(_rows(platform, resource, clients, first_since, now, window_seconds, overlap, max_windows),
+    return [dlt.resource(_rows(platform, resource, clients, first_since, now, window_seconds, overlap, max_windows,
+                               page_size),
                          name=resource, table_name=raw_table(platform, resource), write_disposition="merge",
                          primary_key=list(PRIMARY_KEYS[resource]), columns=raw_columns(resource))
             for resource in RESOURCES]
@@ -94,7 +95,7 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
 
 def _rows(platform: str, resource_name: str, clients: Mapping[str, PlatformClient], since: dt.datetime,
           now: dt.datetime, window_seconds: int | None, overlap: dt.timedelta,
-          max_windows: int | None) -> Iterator[list[dict[str, Any]]]:
+          max_windows: int | None, page_size: int | None) -> Iterator[list[dict[str, Any]]]:
     """Raw rows page by page; a shop's cursor moves to a window's end once all its pages are yielded."""
     resource = platform_apis()[platform].resources[resource_name]
     fields = field_map(platform, resource_name)
@@ -108,7 +109,7 @@ def _rows(platform: str, resource_name: str, clients: Mapping[str, PlatformClien
             client.stats.windows_left += len(new) - max_windows
             windows = windows[:len(windows) - len(new) + max_windows]
         for window in windows:
-            for page in read_window(client, resource, fields, window):
+            for page in read_window(client, resource, fields, window, page_size):
                 rows = _raw_rows(platform, shop, fields, page.records, page.api, window, page.number)
                 client.stats.rows += len(rows)
                 if rows:
