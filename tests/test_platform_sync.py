@@ -79,10 +79,10 @@ def latest(root: Path, platform: str, resource: str) -> dict[str, dict]:
     return {str(row[0]): {"modified": row[1], "status": row[2], "rows": row[3]} for row in rows}
 
 
-def expected(sim, platform, resource, last_end: dt.datetime) -> dict[str, dict]:
-    """The book's records a sync up to `last_end` must hold: modified since SINCE up to `last_end` as of now."""
+def expected(sim, platform, resource, last_end: dt.datetime, since: dt.datetime = SINCE) -> dict[str, dict]:
+    """The book's records a sync up to `last_end` must hold: modified since `since` up to `last_end` as of now."""
     apis = platform_apis()[platform].resources[resource]
-    at, low, high = wall_of(sim.clock.now), wall_of(SINCE), wall_of(last_end)
+    at, low, high = wall_of(sim.clock.now), wall_of(since), wall_of(last_end)
     found = {}
     for shop in shops_of(sim, platform):
         book = sim.books[shop]
@@ -101,9 +101,10 @@ def last_end(sim, platform, resource="orders") -> dt.datetime:
     return windows_to_read(apis, SINCE, sim.clock.now, window_length(apis, WINDOW), dt.timedelta(0))[-1].end
 
 
-def assert_holds_the_book(sim, platform, root):
+def assert_holds_the_book(sim, platform, root, since=SINCE):
     for resource in ("orders", "refunds"):
-        want, have = expected(sim, platform, resource, last_end(sim, platform, resource)), latest(root, platform, resource)
+        want = expected(sim, platform, resource, last_end(sim, platform, resource), since)
+        have = latest(root, platform, resource)
         assert want and {key: have.get(key) for key in want} == want, resource
         assert set(have) <= {record_id for shop in shops_of(sim, platform)
                              for record_id, *_ in sim.books[shop].records(resource, wall_of(sim.clock.now))}
@@ -131,3 +132,74 @@ def test_a_full_then_an_incremental_sync_land_the_books_records(sim, platform, t
                       for name, apis in platform_apis()[platform].resources.items()) * len(shops_of(sim, platform))
     assert 0 < second.windows == new_windows < first.windows  # only the windows since the cursor, and the overlap
     assert_holds_the_book(sim, platform, tmp_path)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_order_modified_while_it_is_paged_is_neither_lost_nor_duplicated(sim, platform, tmp_path):
+    shop = shops_of(sim, platform)[0]
+    since = SINCE + dt.timedelta(hours=36)  # the last day's busy afternoon: windows of several pages
+    moved = sim.faults.move_during_paging(shop, "orders", after_calls=2, position=0)  # within the first window's pages
+    sync(sim, platform, tmp_path, page_size=5, since=since)
+    assert moved.moved is not None
+    moved_at = sim.clock.now.replace(microsecond=0)
+    sim.clock.advance(hours=7)  # the window holding the move closes
+    sync(sim, platform, tmp_path, page_size=5, since=since)
+    assert_holds_the_book(sim, platform, tmp_path, since)
+    assert latest(tmp_path, platform, "orders")[moved.moved]["modified"] == moved_at
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_throttling_is_waited_out(sim, platform, tmp_path):
+    protocol = sim.protocol(platform).name
+    throttle = sim.faults.fail_every(9, "throttled", platforms=(protocol,), wait=1)
+    since = SINCE + dt.timedelta(hours=36)
+    stats = sync(sim, platform, tmp_path, since=since, page_size=20)
+    assert stats.throttle_waits == throttle.calls // 9 > 0
+    assert stats.throttle_wait_seconds == pytest.approx(stats.throttle_waits * 1.0)
+    assert_holds_the_book(sim, platform, tmp_path, since)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_an_expired_token_is_refreshed_and_the_new_pair_stored(sim, platform, tmp_path):
+    shop = shops_of(sim, platform)[0]
+    old = sim.credentials[shop]
+    sim.tokens.expire(shop)
+    stats = sync(sim, platform, tmp_path)
+    assert stats.token_refreshes == 1
+    folder = tmp_path / ".dlt" / TOKEN_FOLDER
+    stored = TokenStore(folder).load(platform, shop)
+    assert stored.access_token != old.access_token and stored.refresh_token != old.refresh_token
+    assert sim.tokens.shop_of(stored.access_token) == shop and sim.tokens.shop_of(stored.refresh_token, refresh=True)
+    assert stat.S_IMODE((folder / platform / f"{shop}.json").stat().st_mode) == 0o600
+    assert_holds_the_book(sim, platform, tmp_path)
+    sim.clock.advance(hours=7)
+    again = sync(sim, platform, tmp_path)  # the stored pair wins over the configured (now retired) one
+    assert again.token_refreshes == 0 and again.windows > 0
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_bad_secret_fails_with_a_clear_message(sim, platform, tmp_path):
+    shop = shops_of(sim, platform)[0]
+    with pytest.raises(SyncError) as failed:
+        sync(sim, platform, tmp_path, secret="not-the-secret")
+    message = str(failed.value)
+    apis = platform_apis()[platform]
+    assert f"{platform} shop {shop}: {apis.resources['orders'].list.api} failed: bad_signature" in message
+    assert str(apis.errors["bad_signature"].code) in message and "app_secret" in message
+    assert "not-the-secret" not in message
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_revoked_authorisation_and_a_missing_permission_stop_with_the_platforms_code(sim, platform, tmp_path):
+    first, second = shops_of(sim, platform)
+    apis = platform_apis()[platform]
+    sim.tokens.revoke(first)
+    with pytest.raises(SyncError, match=f"{platform} shop {first}: .*refresh_rejected .*authorise the app again"):
+        sync(sim, platform, tmp_path / "revoked")
+    sim.credentials[first] = sim.credentials[second]  # the test's sync then reads the second shop's pair for both
+    refunds = apis.resources["refunds"].list.api
+    sim.faults.deny(second, refunds)
+    with pytest.raises(SyncError) as failed:
+        sync(sim, platform, tmp_path / "denied")
+    assert failed.value.meaning == "missing_permission" and failed.value.api == refunds
+    assert str(apis.errors["missing_permission"].code) in str(failed.value)
