@@ -11,6 +11,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -204,3 +205,70 @@ def test_a_revoked_authorisation_and_a_missing_permission_stop_with_the_platform
         sync(sim, platform, tmp_path / "denied")
     assert failed.value.meaning == "missing_permission" and failed.value.api == refunds
     assert str(apis.errors["missing_permission"].code) in str(failed.value)
+
+
+CHILD = """
+import datetime as dt, json, sys
+from pathlib import Path
+from ingestion.pipeline import duckdb_paths
+from platform_sync import sync_platform
+args = json.loads(sys.argv[1])
+root, now = Path(args["root"]), dt.datetime.fromisoformat(args["now"])
+paths = duckdb_paths(root / "warehouse.duckdb", root / "landing", root / "quarantine", root / ".dlt", root / "m")
+sync_platform(paths, args["platform"], args["shops"], since=dt.datetime.fromisoformat(args["since"]),
+              clock=lambda: now, gateway=args["gateway"], token_endpoint=args["token_endpoint"],
+              window_seconds=args["window"], windows_per_load=args["windows_per_load"])
+"""
+
+
+def secrets_toml(sim, platform) -> str:
+    """The documented secrets layout, as a seller writes .dlt/secrets.toml."""
+    shops = shops_of(sim, platform)
+    app = sim.credentials[shops[0]]
+    lines = [f"[sources.platform_sync.{platform}]", f'app_key = "{app.app_key}"', f'app_secret = "{app.secret}"']
+    for shop in shops:
+        lines += [f"[sources.platform_sync.{platform}.shops.{shop}]",
+                  f'access_token = "{sim.credentials[shop].access_token}"',
+                  f'refresh_token = "{sim.credentials[shop].refresh_token}"']
+    return "\n".join(lines) + "\n"
+
+
+def child_sync(sim, platform, root: Path, project: Path) -> subprocess.Popen:
+    """The sync in a process of its own, its credentials read by dlt from the project's .dlt/secrets.toml."""
+    orders = platform_apis()[platform].resources["orders"]
+    args = {"root": str(root), "now": sim.clock.now.isoformat(), "since": SINCE.isoformat(), "platform": platform,
+            "shops": shops_of(sim, platform), "gateway": sim.gateway(platform),
+            "token_endpoint": sim.token_endpoint(platform), "window": WINDOW,
+            "windows_per_load": -(-len(windows_to_read(orders, SINCE, sim.clock.now, window_length(orders, WINDOW),
+                                                       dt.timedelta(0))) // 4)}  # four loads
+    return subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(args)], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def raw_rows(root: Path, platform: str) -> dict[str, list[tuple]]:
+    return {resource: query(root, f"select * exclude (_dlt_load_id, _dlt_id) from raw.{platform}_api_{resource} "
+                                  "order by all") for resource in ("orders", "refunds")}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_sync_killed_mid_window_resumes_to_the_same_raw_rows(sim, platform, tmp_path):
+    project = tmp_path / "project"
+    (project / ".dlt").mkdir(parents=True)
+    (project / ".dlt" / "secrets.toml").write_text(secrets_toml(sim, platform), encoding="utf-8")
+    before = len(sim.journal)
+    reference = child_sync(sim, platform, tmp_path / "reference", project)
+    assert reference.wait(timeout=300) == 0, reference.stdout.read().decode()
+    calls = len(sim.journal) - before
+
+    before = len(sim.journal)
+    killed = child_sync(sim, platform, tmp_path / "resumed", project)
+    while killed.poll() is None and len(sim.journal) - before < calls // 2:
+        time.sleep(0.002)
+    assert killed.poll() is None, "the sync ended before it could be killed"
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait(timeout=60)
+    landed = query(tmp_path / "resumed", f"select count(*) from raw.{platform}_api_orders")[0][0]
+    assert 0 < landed < len(raw_rows(tmp_path / "reference", platform)["orders"])  # killed between its first and last load
+    resumed = child_sync(sim, platform, tmp_path / "resumed", project)
+    assert resumed.wait(timeout=300) == 0, resumed.stdout.read().decode()
+    assert raw_rows(tmp_path / "resumed", platform) == raw_rows(tmp_path / "reference", platform)
