@@ -72,12 +72,14 @@ def query(root: Path, sql: str) -> list[tuple]:
 
 def latest(root: Path, platform: str, resource: str) -> dict[str, dict]:
     """Per record id, its newest raw version: modified time, status and the number of its rows."""
-    key, status = ("order_id", "status") if resource == "orders" else ("refund_id", "refund_status")
+    key, status, amount, created = (("order_id", "status", "order_paid_amount", "created_at") if resource == "orders"
+                                    else ("refund_id", "refund_status", "refund_amount", "requested_at"))
     rows = query(root, f"""
-        select * from (select {key}, modified_at, any_value({status}), count(*) from raw.{platform}_api_{resource}
-                       group by {key}, modified_at)
+        select * from (select {key}, modified_at, any_value({status}), count(*), any_value({amount}),
+                              any_value({created}) from raw.{platform}_api_{resource} group by {key}, modified_at)
         qualify modified_at = max(modified_at) over (partition by {key})""")
-    return {str(row[0]): {"modified": row[1], "status": row[2], "rows": row[3]} for row in rows}
+    return {str(row[0]): {"modified": row[1], "status": row[2], "rows": row[3], "yuan": row[4], "created": row[5]}
+            for row in rows}
 
 
 def expected(sim, platform, resource, last_end: dt.datetime, since: dt.datetime = SINCE) -> dict[str, dict]:
@@ -87,13 +89,19 @@ def expected(sim, platform, resource, last_end: dt.datetime, since: dt.datetime 
     found = {}
     for shop in shops_of(sim, platform):
         book = sim.books[shop]
-        for record_id, _, modified, source in book.records(resource, at):
+        for record_id, created, modified, source in book.records(resource, at):
             state = book.state_of(resource, source, at)
             if low <= modified <= high and (apis.listed_states is None or state in apis.listed_states):
-                found[record_id] = {"modified": dt.datetime.fromtimestamp(modified - 8 * 3600, dt.timezone.utc),
-                                    "status": str(apis.statuses[state]),
-                                    "rows": len(source.lines) if resource == "orders" else 1}
+                fen = source.paid_amount if resource == "orders" else source[1].refund.amount
+                found[record_id] = {"modified": instant(modified), "status": str(apis.statuses[state]),
+                                    "rows": len(source.lines) if resource == "orders" else 1, "yuan": fen / 100,
+                                    "created": instant(created)}
     return found
+
+
+def instant(wall: int) -> dt.datetime:
+    """A generator wall-clock (Shanghai) second as the UTC instant raw tables hold."""
+    return dt.datetime.fromtimestamp(wall - 8 * 3600, dt.timezone.utc)
 
 
 def last_end(sim, platform, resource="orders") -> dt.datetime:
