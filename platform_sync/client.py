@@ -123,7 +123,7 @@ class PlatformClient:
         for attempt in range(MAX_ATTEMPTS):
             try:
                 body = send()
-            except (requests.ConnectionError, requests.Timeout, ValueError) as failed:
+            except (requests.ConnectionError, requests.Timeout, requests.JSONDecodeError) as failed:
                 if attempt == MAX_ATTEMPTS - 1:
                     raise SyncError(f"{self._where(api)}: no answer after {MAX_ATTEMPTS} attempts ({failed})",
                                     platform=self.platform, shop=self.shop, api=api, meaning="transient") from None

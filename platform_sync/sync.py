@@ -4,7 +4,7 @@ backfill keeps what it read when it is killed."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -23,9 +23,11 @@ def pipeline_name(platform: str) -> str:
 
 
 def sync_platform(paths: WarehousePaths, platform: str, shops: Sequence[str], *, windows_per_load: int | None = None,
-                  stats: SyncStats | None = None, **options: Any) -> SyncStats:
+                  stats: SyncStats | None = None, progress: Callable[[SyncStats], None] | None = None,
+                  **options: Any) -> SyncStats:
     """Sync the shops' orders and refunds into raw.<platform>_api_*; `options` go to `platform_source`.
-    A SyncError (bad signature, revoked token, missing permission...) is raised as itself."""
+    `progress` is called after each load (windows done, `windows_left`, records so far). A SyncError (bad
+    signature, revoked token, missing permission...) is raised as itself."""
     stats = stats if stats is not None else SyncStats()
     options.setdefault("token_folder", str(paths.dlt_working_dir / TOKEN_FOLDER))
     overlap = options.pop("overlap", DEFAULT_OVERLAP)
@@ -43,5 +45,7 @@ def sync_platform(paths: WarehousePaths, platform: str, shops: Sequence[str], *,
                 raise
             raise error from failed
         first = False
+        if progress is not None:
+            progress(stats)
         if not stats.windows_left:
             return stats

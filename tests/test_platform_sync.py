@@ -123,8 +123,12 @@ def assert_holds_the_book(sim, platform, root, since=SINCE):
 
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_a_full_then_an_incremental_sync_land_the_books_records(sim, platform, tmp_path):
-    first = sync(sim, platform, tmp_path)
+    loads = []
+    first = sync(sim, platform, tmp_path, windows_per_load=4,
+                 progress=lambda stats: loads.append((stats.windows, stats.windows_left)))
     assert first.windows > 0 and first.rows > 0 and first.retries == 0
+    assert len(loads) > 1 and loads[-1] == (first.windows, 0)  # load after load until caught up
+    assert [done for done, _ in loads] == sorted(done for done, _ in loads)
     assert_holds_the_book(sim, platform, tmp_path)
     for resource in ("orders", "refunds"):  # the raw contract: the export raw tables' names and types, plus lineage
         columns = dict(query(tmp_path, f"select column_name, data_type from information_schema.columns "
