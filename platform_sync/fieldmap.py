@@ -161,6 +161,7 @@ def field_map(platform: str, resource: str) -> FieldMap:
     inputs = {name for d in derived for name in d.inputs}
     for column in (*record, *line, *derived):
         if column.name not in canonical and column.name not in inputs:
-            raise ValueError(f"{where}: {column.name} is neither a canonical {resource} column nor a derivation's input")
+            raise ValueError(f"{where}: {column.name} is neither a canonical {resource} column nor an input of "
+                             "a derivation")
     return FieldMap(resource, _column("modified_at", spec["modified_at"], where), record, spec.get("lines"), line,
                     derived, canonical)

@@ -28,6 +28,7 @@ from platform_sync.client import AppCredentials, PlatformClient, SyncError, Sync
 from platform_sync.fieldmap import FieldMap, canonical_columns, field_map
 from platform_sync.reading import read_window, window_length, windows_to_read
 from platform_sync.tokens import ShopTokens, TokenStore
+from platform_sync.windows import Window
 
 SECTION = "platform_sync"
 RESOURCES = ("orders", "refunds")
@@ -81,7 +82,8 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
     stats = stats if stats is not None else SyncStats()
     store = TokenStore(Path(token_folder))
     app = AppCredentials(app_key, app_secret)
-    clients = {shop: PlatformClient(platform, shop, app, shop_tokens(platform, shop, store, (tokens or {}).get(shop)), store,
+    given = tokens or {}
+    clients = {shop: PlatformClient(platform, shop, app, shop_tokens(platform, shop, store, given.get(shop)), store,
                                     gateway=gateway, token_endpoint=token_endpoint, clock=clock, stats=stats)
                for shop in shops}
     now = clock()
@@ -117,8 +119,8 @@ def _rows(platform: str, resource_name: str, clients: Mapping[str, PlatformClien
             cursors[shop] = window.end.isoformat()
 
 
-def _raw_rows(platform: str, shop: str, fields: FieldMap, records: list[dict[str, Any]], api: str, window,
-              page: int) -> list[dict[str, Any]]:
+def _raw_rows(platform: str, shop: str, fields: FieldMap, records: list[dict[str, Any]], api: str,
+              window: Window, page: int) -> list[dict[str, Any]]:
     lineage = {"_api_method": api, "_window_start": window.start, "_window_end": window.end, "_page": page}
     return [{"platform": platform, "shop_code": shop, **row, **lineage}
             for record in records for row in fields.rows(record)]

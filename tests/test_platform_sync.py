@@ -34,9 +34,10 @@ PLATFORMS = ["taobao", "tmall", "pdd", "jd", "douyin"]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 SINCE = dt.datetime.combine(DEFAULT_START, dt.time(0), SHANGHAI).astimezone(dt.timezone.utc)
 WINDOW = 6 * 3600  # within every platform's limit but PDD's 30 minutes (the sync keeps to the limit)
-DUCKDB_TYPES = {"string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "timestamp[us, tz=UTC]": "TIMESTAMP WITH TIME ZONE"}
-LINEAGE = {"modified_at": "TIMESTAMP WITH TIME ZONE", "_api_method": "VARCHAR", "_window_start": "TIMESTAMP WITH TIME ZONE",
-           "_window_end": "TIMESTAMP WITH TIME ZONE", "_page": "BIGINT", "_dlt_load_id": "VARCHAR"}
+TIMESTAMPTZ = "TIMESTAMP WITH TIME ZONE"
+DUCKDB_TYPES = {"string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "timestamp[us, tz=UTC]": TIMESTAMPTZ}
+LINEAGE = {"modified_at": TIMESTAMPTZ, "_api_method": "VARCHAR", "_window_start": TIMESTAMPTZ,
+           "_window_end": TIMESTAMPTZ, "_page": "BIGINT", "_dlt_load_id": "VARCHAR"}
 
 
 @pytest.fixture
@@ -280,7 +281,8 @@ def test_a_sync_killed_mid_window_resumes_to_the_same_raw_rows(sim, platform, tm
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait(timeout=60)
     landed = query(tmp_path / "resumed", f"select count(*) from raw.{platform}_api_orders")[0][0]
-    assert 0 < landed < len(raw_rows(tmp_path / "reference", platform)["orders"])  # killed between its first and last load
+    # killed between its first and its last load
+    assert 0 < landed < len(raw_rows(tmp_path / "reference", platform)["orders"])
     resumed = child_sync(sim, platform, tmp_path / "resumed", project)
     assert resumed.wait(timeout=300) == 0, resumed.stdout.read().decode()
     assert raw_rows(tmp_path / "resumed", platform) == raw_rows(tmp_path / "reference", platform)
