@@ -1,4 +1,4 @@
-"""`ecomops`: generate demo exports, run the pipeline through Dagster, report what landed."""
+"""`ecomops`: generate demo exports, run the pipeline through Dagster, sync platform APIs, report what landed."""
 
 from __future__ import annotations
 
@@ -109,6 +109,10 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+WINDOWS_PER_LOAD = 48  # windows a load holds before it commits: a killed backfill keeps what it read
+PLATFORM_DAY = dt.timezone(dt.timedelta(hours=8))  # --since is a day in the platforms' time (GMT+8)
+
+
 def _simulate(args: argparse.Namespace) -> int:
     """The platform simulator for trying sync without credentials: demo orders up to today, the clock on
     real time; prints one JSON line (base URL, per-platform addresses, per-shop simulated credentials)."""
@@ -132,6 +136,45 @@ def _simulate(args: argparse.Namespace) -> int:
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    """Orders and refunds of the API shops (shops.yaml `sync: api|both`) from the platforms' open APIs into raw,
+    with progress after each load; `--since` reads again from that day (a backfill)."""
+    from platform_sync import SyncError, sync_platform
+    from platform_sync.shops import api_shops, missing_credentials
+
+    settings = _settings(args)
+    try:
+        chosen = api_shops(settings, args.platform, args.shop)
+    except ValueError as invalid:
+        print(f"ecomops sync: {invalid}", file=sys.stderr)
+        return 2
+    if not chosen:
+        print(f"ecomops sync: no shop of {settings.landing / 'shops.yaml'} has sync: api or both"
+              + (f" on {args.platform}" if args.platform else ""), file=sys.stderr)
+        return 2
+    since = (dt.datetime.combine(dt.date.fromisoformat(args.since), dt.time(), PLATFORM_DAY)
+             if args.since else None)
+    for platform, shops in chosen.items():
+        if missing := missing_credentials(platform):
+            print(f"ecomops sync: {platform}: set {' and '.join(missing)} (.dlt/secrets.toml or the environment)",
+                  file=sys.stderr)
+            return 2
+
+        def progress(stats, platform=platform) -> None:
+            print(f"{platform}: {stats.windows} of {stats.windows + stats.windows_left} windows, "
+                  f"{stats.records} records", flush=True)
+
+        try:
+            stats = sync_platform(settings, platform, shops, backfill=since, windows_per_load=WINDOWS_PER_LOAD,
+                                  progress=progress)
+        except SyncError as failed:
+            print(f"ecomops sync: {failed}", file=sys.stderr)
+            return 1
+        print(f"{platform} {', '.join(shops)}: {stats.windows} windows, {stats.pages} pages, {stats.records} records, "
+              f"{stats.retries} retries, {stats.throttle_waits} throttle waits ({stats.throttle_wait_seconds:.0f} s)")
     return 0
 
 
@@ -171,6 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--warehouse", help=WAREHOUSE_HELP + " (it reads only the serving copy)")
     serve.set_defaults(handler=_serve, landing=None)
+
+    sync = commands.add_parser("sync", help="pull orders and refunds of the API shops (shops.yaml sync: api|both) "
+                                            "from the platforms' open APIs into raw")
+    sync.add_argument("--platform", help="only this platform (taobao, tmall, jd, pdd, douyin)")
+    sync.add_argument("--shop", help="only this shop code")
+    sync.add_argument("--since", help="read again from this day, YYYY-MM-DD (GMT+8): a backfill")
+    sync.add_argument("--landing", help="landing folder whose shops.yaml lists the shops (default $ECOMOPS_LANDING)")
+    sync.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    sync.set_defaults(handler=_sync)
 
     simulate = commands.add_parser("simulate", help="serve simulated Taobao/Tmall, JD, Pinduoduo and Douyin open APIs "
                                                     "on 127.0.0.1 over demo orders up to today (try sync without "

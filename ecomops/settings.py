@@ -43,6 +43,7 @@ DERIVED_PATHS = {
 # Before salts had one file per warehouse, every warehouse of a folder shared this one.
 SHARED_SALT_FILE = ".buyer_salt"
 DEFAULT_DAILY_CRON = "30 6 * * *"
+DEFAULT_SYNC_CRON = "*/15 * * * *"  # platform sync (API shops): every 15 minutes
 # Business days of shops whose shops.yaml entry names no timezone (dbt has its own: var default_timezone).
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 # The daily partitions' first day: the demo data's first day (demo_data starts there), so `make demo` needs
@@ -135,6 +136,7 @@ PATH_FIELDS = tuple(f.name for f in fields(WarehousePaths) if f.name not in ("ta
 @dataclass(frozen=True)
 class Settings(WarehousePaths):
     daily_cron: str = DEFAULT_DAILY_CRON
+    sync_cron: str = DEFAULT_SYNC_CRON
     business_timezone: str = DEFAULT_TIMEZONE
     first_business_date: str = DEFAULT_FIRST_BUSINESS_DATE
     alert_rules: Path = PACKAGED_ALERT_RULES
@@ -183,6 +185,7 @@ def get_settings(environ: Mapping[str, str] = os.environ, landing: Path | None =
         duckdb=duckdb_limits(environ),
         environ=environ,
         daily_cron=environ.get("ECOMOPS_DAILY_CRON") or DEFAULT_DAILY_CRON,
+        sync_cron=environ.get("ECOMOPS_SYNC_CRON") or DEFAULT_SYNC_CRON,
         first_business_date=environ.get("ECOMOPS_FIRST_BUSINESS_DATE") or DEFAULT_FIRST_BUSINESS_DATE,
         alert_rules=Path(environ.get("ECOMOPS_ALERT_RULES") or PACKAGED_ALERT_RULES),
         semantic_manifest=Path(environ.get("ECOMOPS_SEMANTIC_MANIFEST") or PACKAGED_SEMANTIC_MANIFEST),

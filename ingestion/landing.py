@@ -21,6 +21,7 @@ from ingestion.mapping import ERP, ExportMapping
 from ingestion.rejection import stops_the_step
 
 SHOPS_FILE = "shops.yaml"
+SYNC_MODES = ("exports", "api", "both")  # a shop's orders and refunds: from exports, the platform API, or both
 # Files other programs leave while they work (name pattern -> why the file is not an export).
 TEMPORARY_FILES = {
     "~$*": "an Office lock file (the workbook is open in Excel): close Excel; the workbook itself is loaded",
@@ -42,6 +43,7 @@ class Shop:
     shop_name: str
     timezone: str = DEFAULT_TIMEZONE
     currency: str = "CNY"
+    sync: str = "exports"  # where its orders and refunds come from: exports, api (platform sync) or both
 
 
 def load_shops(landing: Path, platforms: tuple[str, ...], default_timezone: str = DEFAULT_TIMEZONE) -> dict[str, Shop]:
@@ -66,7 +68,10 @@ def load_shops(landing: Path, platforms: tuple[str, ...], default_timezone: str 
             shop_name=str(entry["shop_name"]),
             timezone=str(entry.get("timezone") or default_timezone),
             currency=str(entry.get("currency") or "CNY"),
+            sync=str(entry.get("sync") or "exports"),
         )
+        if shop.sync not in SYNC_MODES:
+            raise RegistryError(f"{path}: shop {shop.shop_code} has sync {shop.sync!r} (one of {', '.join(SYNC_MODES)})")
         if shop.platform not in platforms:
             raise RegistryError(f"{path}: shop {shop.shop_code} has unknown platform {shop.platform!r} (one of {', '.join(platforms)})")
         if shop.shop_code in shops:

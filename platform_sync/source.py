@@ -74,10 +74,13 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
                     clock: Callable[[], dt.datetime] = utc_now, gateway: str | None = None,
                     token_endpoint: str | None = None, window_seconds: int | None = None, page_size: int | None = None,
                     overlap: dt.timedelta = DEFAULT_OVERLAP, max_windows: int | None = None,
-                    tokens: Mapping[str, ShopTokens] | None = None,
+                    tokens: Mapping[str, ShopTokens] | None = None, backfill: dt.datetime | None = None,
                     stats: SyncStats | None = None) -> list[DltResource]:
     """Orders and refunds of `shops` (all of `platform`), read window by window since each shop's cursor (a first
-    sync: since `since`). `max_windows` bounds the windows read per shop and resource in one load. Use through
+    sync: since `since`). `backfill` reads again from that moment on whatever the cursors say (`ecomops sync
+    --since`, a backfill in the UI): the cursors go back to it and walk forward window by window, so a killed
+    backfill resumes where it stopped. `max_windows` bounds the windows read per shop and
+    resource in one load. Use through
     `sync_source` (which names the source after the platform, so its secrets section is the platform's)."""
     stats = stats if stats is not None else SyncStats()
     store = TokenStore(Path(token_folder))
@@ -89,7 +92,7 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
     now = clock()
     first_since = since or now - DEFAULT_FIRST_SYNC
     return [dlt.resource(_rows(platform, resource, clients, first_since, now, window_seconds, overlap, max_windows,
-                               page_size),
+                               page_size, backfill),
                          name=resource, table_name=raw_table(platform, resource), write_disposition="merge",
                          primary_key=list(PRIMARY_KEYS[resource]), columns=raw_columns(resource))
             for resource in RESOURCES]
@@ -97,7 +100,8 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
 
 def _rows(platform: str, resource_name: str, clients: Mapping[str, PlatformClient], since: dt.datetime,
           now: dt.datetime, window_seconds: int | None, overlap: dt.timedelta,
-          max_windows: int | None, page_size: int | None) -> Iterator[list[dict[str, Any]]]:
+          max_windows: int | None, page_size: int | None,
+          backfill: dt.datetime | None = None) -> Iterator[list[dict[str, Any]]]:
     """Raw rows page by page; a shop's cursor moves to a window's end once all its pages are yielded."""
     resource = platform_apis()[platform].resources[resource_name]
     fields = field_map(platform, resource_name)
@@ -105,7 +109,10 @@ def _rows(platform: str, resource_name: str, clients: Mapping[str, PlatformClien
     cursors = dlt.current.resource_state().setdefault("window_end", {})
     for shop, client in clients.items():
         cursor = dt.datetime.fromisoformat(cursors[shop]) if shop in cursors else None
-        windows = windows_to_read(resource, cursor or since, now, length, overlap if cursor else dt.timedelta(0))
+        start = since
+        if backfill is not None and (cursor is None or backfill < cursor):
+            cursor, start = None, backfill  # read again from there, as a first sync would
+        windows = windows_to_read(resource, cursor or start, now, length, overlap if cursor else dt.timedelta(0))
         new = [window for window in windows if cursor is None or window.end > cursor]
         if max_windows is not None and len(new) > max_windows:
             client.stats.windows_left += len(new) - max_windows

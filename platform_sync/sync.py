@@ -5,7 +5,7 @@ backfill keeps what it read when it is killed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -24,9 +24,10 @@ def pipeline_name(platform: str) -> str:
 
 def sync_platform(paths: WarehousePaths, platform: str, shops: Sequence[str], *, windows_per_load: int | None = None,
                   stats: SyncStats | None = None, progress: Callable[[SyncStats], None] | None = None,
-                  **options: Any) -> SyncStats:
+                  backfill: datetime | None = None, **options: Any) -> SyncStats:
     """Sync the shops' orders and refunds into raw.<platform>_api_*; `options` go to `platform_source`.
-    `progress` is called after each load (windows done, `windows_left`, records so far). A SyncError (bad
+    `progress` is called after each load (windows done, `windows_left`, records so far). `backfill` reads again
+    from that moment (see `platform_source`), the first load only: the next ones walk on from the cursors. A SyncError (bad
     signature, revoked token, missing permission...) is raised as itself."""
     stats = stats if stats is not None else SyncStats()
     options.setdefault("token_folder", str(paths.dlt_working_dir / TOKEN_FOLDER))
@@ -36,7 +37,8 @@ def sync_platform(paths: WarehousePaths, platform: str, shops: Sequence[str], *,
     while True:
         stats.windows_left = 0
         source = sync_source(platform, shops, stats=stats, max_windows=windows_per_load,
-                             overlap=overlap if first else timedelta(0), **options)
+                             overlap=overlap if first else timedelta(0), backfill=backfill if first else None,
+                             **options)
         try:
             pipeline.run(source).raise_on_failed_jobs()
         except PipelineStepFailed as failed:

@@ -16,9 +16,6 @@ import datetime
 import decimal
 import json
 import math
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
@@ -27,9 +24,8 @@ import pytest
 import yaml
 from chdb import session
 
-from clickhouse_project import BIN, TRANSFORM, build_order, compile_for_clickhouse
-from demo_data import generate
-from ingestion import load_landing
+from clickhouse_project import TRANSFORM, build_order, compile_for_clickhouse
+from dbt_projects import DBT, loaded_project
 
 SALT = "test-salt"
 PROFILE = yaml.safe_load((TRANSFORM / "profiles.yml").read_text(encoding="utf-8"))["ecomops"]["outputs"]["clickhouse"]
@@ -41,16 +37,9 @@ RAW_DATABASE = "ecomops"  # the profile's schema by default: the database dlt lo
 def built(tmp_path_factory):
     """One landing built by dbt on DuckDB, and the same raw tables run through the ClickHouse SQL in chDB."""
     root = tmp_path_factory.mktemp("clickhouse_engine")
-    generate(root / "landing", shops=3, days=10)
-    warehouse = root / "warehouse.duckdb"
-    load_landing(root / "landing", warehouse, root / "quarantine", root / ".dlt")
-    project = root / "duckdb_project"
-    shutil.copytree(TRANSFORM, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    env = {**os.environ, "ECOMOPS_WAREHOUSE": str(warehouse), "ECOMOPS_BUYER_SALT": SALT, "DO_NOT_TRACK": "1",
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    build = subprocess.run([str(BIN / "dbt"), "build", "--profiles-dir", "."], cwd=project, env=env,
-                           capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stdout[-6000:]
+    loaded = loaded_project(root, shops=3, days=10, salt=SALT)
+    loaded.run(DBT, "build", "--profiles-dir", ".")
+    warehouse = loaded.warehouse
 
     parquet = root / "parquet"
     parquet.mkdir()

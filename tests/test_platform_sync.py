@@ -149,6 +149,17 @@ def test_a_full_then_an_incremental_sync_land_the_books_records(sim, platform, t
     assert_holds_the_book(sim, platform, tmp_path)
 
 
+@pytest.mark.parametrize("platform", ["taobao", "douyin"])  # paged backwards, forwards
+def test_a_backfill_reads_its_range_again_and_leaves_the_same_rows(sim, platform, tmp_path):
+    first = sync(sim, platform, tmp_path)
+    overlap_only = sync(sim, platform, tmp_path).windows  # caught up: a sync re-reads just the overlap
+    before = raw_rows(tmp_path, platform)
+    again = sync(sim, platform, tmp_path, backfill=SINCE, windows_per_load=3)
+    assert again.windows == first.windows  # every window again, over several loads, though the cursors were at the end
+    assert raw_rows(tmp_path, platform) == before
+    assert sync(sim, platform, tmp_path).windows == overlap_only  # the cursors walked back to where they were
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_an_order_modified_while_it_is_paged_is_neither_lost_nor_duplicated(sim, platform, tmp_path):
     shop = shops_of(sim, platform)[0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +19,7 @@ import duckdb
 import pytest
 import yaml
 
-from demo_data import generate
-from ingestion import load_landing
+from dbt_projects import DBT, loaded_project
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -36,29 +34,10 @@ with (REPO / "transform" / "seeds" / "order_statuses.csv").open(encoding="utf-8"
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Generate 14 days for 5 shops, load them, and `dbt build` + `dbt docs generate` into a temp warehouse."""
-    root = tmp_path_factory.mktemp("transform")
-    generate(root / "landing", shops=5, days=14)
-    warehouse = root / "warehouse.duckdb"
-    load_landing(root / "landing", warehouse, root / "quarantine", root / ".dlt")
-    project = root / "project"
-    shutil.copytree(REPO / "transform", project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
-    env = {
-        **os.environ,
-        "ECOMOPS_WAREHOUSE": str(warehouse),
-        "ECOMOPS_BUYER_SALT": SALT,
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DO_NOT_TRACK": "1",
-    }
-
-    def run(*command: str) -> subprocess.CompletedProcess:
-        result = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, timeout=600)
-        assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
-        return result
-
-    dbt = str(BIN / "dbt")
-    build = run(dbt, "build", "--profiles-dir", ".")
-    run(dbt, "docs", "generate", "--profiles-dir", ".")
-    return {"warehouse": warehouse, "project": project, "run": run, "build_log": build.stdout}
+    loaded = loaded_project(tmp_path_factory.mktemp("transform"), shops=5, days=14, salt=SALT)
+    build = loaded.run(DBT, "build", "--profiles-dir", ".")
+    loaded.run(DBT, "docs", "generate", "--profiles-dir", ".")
+    return {"warehouse": loaded.warehouse, "project": loaded.project, "run": loaded.run, "build_log": build.stdout}
 
 
 class Warehouse:
