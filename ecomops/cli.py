@@ -109,10 +109,6 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-WINDOWS_PER_LOAD = 48  # windows a load holds before it commits: a killed backfill keeps what it read
-PLATFORM_DAY = dt.timezone(dt.timedelta(hours=8))  # --since is a day in the platforms' time (GMT+8)
-
-
 def _simulate(args: argparse.Namespace) -> int:
     """The platform simulator for trying sync without credentials: demo orders up to today, the clock on
     real time; prints one JSON line (base URL, per-platform addresses, per-shop simulated credentials)."""
@@ -143,6 +139,7 @@ def _sync(args: argparse.Namespace) -> int:
     """Orders and refunds of the API shops (shops.yaml `sync: api|both`) from the platforms' open APIs into raw,
     with progress after each load; `--since` reads again from that day (a backfill)."""
     from platform_sync import SyncError, sync_platform
+    from platform_sync.sync import day_start
     from platform_sync.shops import api_shops, missing_credentials
 
     settings = _settings(args)
@@ -155,8 +152,7 @@ def _sync(args: argparse.Namespace) -> int:
         print(f"ecomops sync: no shop of {settings.landing / 'shops.yaml'} has sync: api or both"
               + (f" on {args.platform}" if args.platform else ""), file=sys.stderr)
         return 2
-    since = (dt.datetime.combine(dt.date.fromisoformat(args.since), dt.time(), PLATFORM_DAY)
-             if args.since else None)
+    since = day_start(args.since) if args.since else None
     for platform, shops in chosen.items():
         if missing := missing_credentials(platform):
             print(f"ecomops sync: {platform}: set {' and '.join(missing)} (.dlt/secrets.toml or the environment)",
@@ -168,8 +164,7 @@ def _sync(args: argparse.Namespace) -> int:
                   f"{stats.records} records", flush=True)
 
         try:
-            stats = sync_platform(settings, platform, shops, backfill=since, windows_per_load=WINDOWS_PER_LOAD,
-                                  progress=progress)
+            stats = sync_platform(settings, platform, shops, backfill=since, progress=progress)
         except SyncError as failed:
             print(f"ecomops sync: {failed}", file=sys.stderr)
             return 1

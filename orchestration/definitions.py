@@ -17,6 +17,7 @@ from orchestration.lib.warehouse import WarehouseResource
 from orchestration.quality.definitions import quality_definitions
 from orchestration.schedules import daily_refresh_schedule
 from orchestration.serving.definitions import serving_definitions
+from orchestration.sync.definitions import sync_definitions
 from orchestration.transform.definitions import transform_definitions
 
 
@@ -24,6 +25,7 @@ from orchestration.transform.definitions import transform_definitions
 def build_definitions(settings: Settings) -> dg.Definitions:
     domains = dg.Definitions.merge(
         landing_definitions(settings),
+        sync_definitions(settings),
         transform_definitions(settings),
         quality_definitions(settings),
         alerts_definitions(settings),

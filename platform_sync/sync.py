@@ -5,7 +5,7 @@ backfill keeps what it read when it is killed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timezone, timedelta
 from typing import Any
 
 from dlt.pipeline.exceptions import PipelineStepFailed
@@ -15,6 +15,8 @@ from ingestion.pipeline import RAW_DATASET, warehouse_pipeline
 from platform_sync.client import SyncStats
 from platform_sync.source import DEFAULT_OVERLAP, sync_source, unwrap_sync_error
 
+WINDOWS_PER_LOAD = 48  # windows a load holds before it commits: a killed backfill keeps what it read
+PLATFORM_DAY = timezone(timedelta(hours=8))  # a backfill's first day, in the platforms' time (GMT+8)
 TOKEN_FOLDER = "platform_tokens"  # below the warehouse's dlt working folder: never in git, never in the warehouse
 
 
@@ -22,7 +24,12 @@ def pipeline_name(platform: str) -> str:
     return f"ecomops_sync_{platform}"
 
 
-def sync_platform(paths: WarehousePaths, platform: str, shops: Sequence[str], *, windows_per_load: int | None = None,
+def day_start(day: str) -> datetime:
+    """YYYY-MM-DD (`ecomops sync --since`, a backfill's `since`) as its first moment in platform time."""
+    return datetime.combine(date.fromisoformat(day), time(), PLATFORM_DAY)
+
+
+def sync_platform(paths: WarehousePaths, platform: str, shops: Sequence[str], *, windows_per_load: int | None = WINDOWS_PER_LOAD,
                   stats: SyncStats | None = None, progress: Callable[[SyncStats], None] | None = None,
                   backfill: datetime | None = None, **options: Any) -> SyncStats:
     """Sync the shops' orders and refunds into raw.<platform>_api_*; `options` go to `platform_source`.
