@@ -30,6 +30,7 @@ from platform_sync.reading import window_length, windows_to_read
 from platform_sync.source import DEFAULT_OVERLAP, PRIMARY_KEYS
 from platform_sync.sync import TOKEN_FOLDER
 from platform_sync.tokens import ShopTokens, TokenStore
+from simulated_platforms import secrets_toml, shops_of
 
 PLATFORMS = ["taobao", "tmall", "pdd", "jd", "douyin"]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -45,10 +46,6 @@ LINEAGE = {"modified_at": TIMESTAMPTZ, "_api_method": "VARCHAR", "_window_start"
 def sim():
     with running_simulator(shops=10, days=2) as simulator:  # two shops per platform
         yield simulator
-
-
-def shops_of(sim, platform):
-    return sorted(code for code, book in sim.books.items() if book.platform == platform)
 
 
 def paths_in(root: Path):
@@ -244,18 +241,6 @@ sync_platform(paths, args["platform"], args["shops"], since=dt.datetime.fromisof
               clock=lambda: now, gateway=args["gateway"], token_endpoint=args["token_endpoint"],
               window_seconds=args["window"], windows_per_load=args["windows_per_load"])
 """
-
-
-def secrets_toml(sim, platform) -> str:
-    """The documented secrets layout, as a seller writes .dlt/secrets.toml."""
-    shops = shops_of(sim, platform)
-    app = sim.credentials[shops[0]]
-    lines = [f"[sources.platform_sync.{platform}]", f'app_key = "{app.app_key}"', f'app_secret = "{app.secret}"']
-    for shop in shops:
-        lines += [f"[sources.platform_sync.{platform}.shops.{shop}]",
-                  f'access_token = "{sim.credentials[shop].access_token}"',
-                  f'refresh_token = "{sim.credentials[shop].refresh_token}"']
-    return "\n".join(lines) + "\n"
 
 
 def child_sync(sim, platform, root: Path, project: Path) -> subprocess.Popen:

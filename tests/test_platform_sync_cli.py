@@ -12,35 +12,25 @@ import duckdb
 import pytest
 import yaml
 
-from platform_simulator import running_simulator
+from simulated_platforms import SHANGHAI, secrets_toml, shops_of, simulator_on_the_real_clock
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PLATFORM = "taobao"
 
 
 @pytest.fixture(scope="module")
 def sim():
-    today = dt.datetime.now(SHANGHAI).date()
-    with running_simulator(shops=5, days=2, start=today - dt.timedelta(days=1), now=dt.datetime.now(dt.timezone.utc),
-                           follow_wall=True) as simulator:  # the CLI reads the real clock
+    with simulator_on_the_real_clock() as simulator:  # the CLI reads the real clock
         yield simulator
 
 
 def project(sim, root: Path, *, sync: str = "api", with_secrets: bool = True) -> Path:
     """A working folder as a seller sets it up: shops.yaml, .dlt/secrets.toml and .dlt/config.toml."""
-    shops = sorted(code for code, credentials in sim.credentials.items() if credentials.platform == PLATFORM)
     (root / "landing").mkdir(parents=True)
     (root / "landing" / "shops.yaml").write_text(yaml.safe_dump({"shops": [
-        {"shop_code": code, "platform": PLATFORM, "shop_name": code, "sync": sync} for code in shops]}))
+        {"shop_code": code, "platform": PLATFORM, "shop_name": code, "sync": sync} for code in shops_of(sim, PLATFORM)]}))
     (root / ".dlt").mkdir()
-    app = sim.credentials[shops[0]]
-    secrets = [f"[sources.platform_sync.{PLATFORM}]", f'app_key = "{app.app_key}"', f'app_secret = "{app.secret}"']
-    for code in shops:
-        secrets += [f"[sources.platform_sync.{PLATFORM}.shops.{code}]",
-                    f'access_token = "{sim.credentials[code].access_token}"',
-                    f'refresh_token = "{sim.credentials[code].refresh_token}"']
     if with_secrets:
-        (root / ".dlt" / "secrets.toml").write_text("\n".join(secrets) + "\n")
+        (root / ".dlt" / "secrets.toml").write_text(secrets_toml(sim, PLATFORM))
     (root / ".dlt" / "config.toml").write_text(f'[sources.platform_sync.{PLATFORM}]\ngateway = "{sim.gateway(PLATFORM)}"\n')
     return root
 

@@ -14,23 +14,20 @@ from ecomops.settings import get_settings
 from orchestration.definitions import build_definitions
 from orchestration.jobs import build_everything_job
 from orchestration.lib.warehouse import WarehouseResource
-from platform_simulator import running_simulator
+from simulated_platforms import SHANGHAI, shops_of, simulator_on_the_real_clock
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 PLATFORM = "douyin"
 
 
 @pytest.fixture(scope="module")
 def sim():
-    today = dt.datetime.now(SHANGHAI).date()
-    with running_simulator(shops=5, days=2, start=today - dt.timedelta(days=1), now=dt.datetime.now(dt.timezone.utc),
-                           follow_wall=True) as simulator:
+    with simulator_on_the_real_clock() as simulator:
         yield simulator
 
 
 def configured(sim, root, monkeypatch, *, credentials: bool = True):
     """A landing whose douyin shop syncs from the API, the app's and the shop's credentials in the environment."""
-    shops = sorted(code for code, c in sim.credentials.items() if c.platform == PLATFORM)
+    shops = shops_of(sim, PLATFORM)
     (root / "landing").mkdir(parents=True)
     (root / "landing" / "shops.yaml").write_text(yaml.safe_dump({"shops": [
         {"shop_code": code, "platform": PLATFORM, "shop_name": code, "sync": "api"} for code in shops]}))
