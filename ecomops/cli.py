@@ -139,7 +139,7 @@ def _sync(args: argparse.Namespace) -> int:
     """Orders and refunds of the API shops (shops.yaml `sync: api|both`) from the platforms' open APIs into raw,
     with progress after each load; `--since` reads again from that day (a backfill)."""
     from platform_sync import SyncError, sync_platform
-    from platform_sync.sync import day_start
+    from platform_sync.sync import day_start, progress_line
     from platform_sync.shops import api_shops, missing_credentials
 
     settings = _settings(args)
@@ -159,12 +159,10 @@ def _sync(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
 
-        def progress(stats, platform=platform) -> None:
-            print(f"{platform}: {stats.windows} of {stats.windows + stats.windows_left} windows, "
-                  f"{stats.records} records", flush=True)
-
         try:
-            stats = sync_platform(settings, platform, shops, backfill=since, progress=progress)
+            stats = sync_platform(settings, platform, shops, backfill=since,
+                                  progress=lambda stats, platform=platform: print(progress_line(platform, stats),
+                                                                                  flush=True))
         except SyncError as failed:
             print(f"ecomops sync: {failed}", file=sys.stderr)
             return 1

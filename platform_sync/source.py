@@ -79,9 +79,9 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
     """Orders and refunds of `shops` (all of `platform`), read window by window since each shop's cursor (a first
     sync: since `since`). `backfill` reads again from that moment on whatever the cursors say (`ecomops sync
     --since`, a backfill in the UI): the cursors go back to it and walk forward window by window, so a killed
-    backfill resumes where it stopped. `max_windows` bounds the windows read per shop and
-    resource in one load. Use through
-    `sync_source` (which names the source after the platform, so its secrets section is the platform's)."""
+    backfill resumes where it stopped. `max_windows` bounds the windows read per shop and resource in one load.
+    Use through `sync_source` (which names the source after the platform, so its secrets section is the
+    platform's)."""
     stats = stats if stats is not None else SyncStats()
     store = TokenStore(Path(token_folder))
     app = AppCredentials(app_key, app_secret)

@@ -29,13 +29,19 @@ def day_start(day: str) -> datetime:
     return datetime.combine(date.fromisoformat(day), time(), PLATFORM_DAY)
 
 
+def progress_line(platform: str, stats: SyncStats) -> str:
+    """How far a sync is, for its log or terminal: windows done of all, records read."""
+    return f"{platform}: {stats.windows} of {stats.windows + stats.windows_left} windows, {stats.records} records"
+
+
 def sync_platform(paths: WarehousePaths, platform: str, shops: Sequence[str], *, windows_per_load: int | None = WINDOWS_PER_LOAD,
                   stats: SyncStats | None = None, progress: Callable[[SyncStats], None] | None = None,
                   backfill: datetime | None = None, **options: Any) -> SyncStats:
     """Sync the shops' orders and refunds into raw.<platform>_api_*; `options` go to `platform_source`.
-    `progress` is called after each load (windows done, `windows_left`, records so far). `backfill` reads again
-    from that moment (see `platform_source`), the first load only: the next ones walk on from the cursors. A SyncError (bad
-    signature, revoked token, missing permission...) is raised as itself."""
+    `progress` is called after each load (windows done, `windows_left`, records so far; `progress_line` says
+    it). `backfill` reads again from that moment (see `platform_source`), the first load only: the next ones
+    walk on from the cursors. A SyncError (bad signature, revoked token, missing permission...) is raised as
+    itself."""
     stats = stats if stats is not None else SyncStats()
     options.setdefault("token_folder", str(paths.dlt_working_dir / TOKEN_FOLDER))
     overlap = options.pop("overlap", DEFAULT_OVERLAP)

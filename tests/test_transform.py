@@ -386,7 +386,7 @@ def test_data_tests_of_a_delete_insert_model_read_the_rows_of_its_latest_build(b
             connection.execute(sql)
 
     def unique_test() -> subprocess.CompletedProcess:
-        return subprocess.run([str(BIN / "dbt"), "test", "--profiles-dir", ".", "--select", "fct_orders,test_name:unique"],
+        return subprocess.run([DBT, "test", "--profiles-dir", ".", "--select", "fct_orders,test_name:unique"],
                               cwd=built["project"], capture_output=True, text=True, timeout=600,
                               env={**os.environ, "ECOMOPS_WAREHOUSE": str(warehouse), "ECOMOPS_BUYER_SALT": SALT})
 

@@ -7,13 +7,13 @@ import dagster as dg
 
 from ecomops.settings import Settings
 from orchestration.jobs import SYNC_TAG
+from orchestration.landing.assets import RAW_GROUP
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 from platform_sync import SyncError, SyncStats, raw_table, sync_platform
 from platform_sync.shops import api_shops, missing_credentials
 from platform_sync.source import RESOURCES
-from platform_sync.sync import day_start
+from platform_sync.sync import day_start, progress_line
 
-RAW_GROUP = "raw"
 SYNC_JOB = "platform_sync"
 
 
@@ -43,12 +43,9 @@ def _platform_sync(platform: str, shops: list[str]) -> dg.AssetsDefinition:
         """The shops' orders and refunds changed since each shop's cursor (or since `since`), window by window."""
         since = day_start(config.since) if config.since else None
 
-        def progress(stats: SyncStats) -> None:
-            context.log.info(f"{platform}: {stats.windows} of {stats.windows + stats.windows_left} windows, "
-                             f"{stats.records} records")
-
         try:
-            stats = sync_platform(warehouse.settings, platform, shops, backfill=since, progress=progress)
+            stats = sync_platform(warehouse.settings, platform, shops, backfill=since,
+                                  progress=lambda stats: context.log.info(progress_line(platform, stats)))
         except SyncError as failed:
             raise dg.Failure(str(failed), allow_retries=False) from failed
         for resource in RESOURCES:
