@@ -73,7 +73,7 @@ def built(tmp_path_factory):
                 engine.query(f"create table {relation} engine = MergeTree order by tuple() as {node['compiled_code']}{SETTINGS}")
         except Exception as error:  # noqa: BLE001 - every model's error is reported, not only the first
             failures[name] = str(error)[:600]
-    duckdb_results = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    duckdb_results = json.loads((loaded.project / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     yield {"warehouse": warehouse, "engine": engine, "root": root, "failures": failures,
            "tests": {name: node for name, node in nodes.items() if node["resource_type"] == "test"},
            "duckdb_results": {result["unique_id"]: result for result in duckdb_results}}
