@@ -7,7 +7,7 @@ makes one shop's signed calls and acts on the platforms' errors, `reading.py` wa
 """
 
 from platform_sync.client import SyncError, SyncStats
-from platform_sync.source import platform_source, raw_table, sync_source
+from platform_sync.source import platform_source, sync_source
 from platform_sync.sync import sync_platform
 
-__all__ = ["SyncError", "SyncStats", "platform_source", "raw_table", "sync_platform", "sync_source"]
+__all__ = ["SyncError", "SyncStats", "platform_source", "sync_platform", "sync_source"]

@@ -96,6 +96,28 @@ class Derived:
 
 
 @dataclass(frozen=True)
+class Allocation:
+    """A line amount the API leaves out, as the export states it: the line's gross (price x quantity) less its
+    share of an order amount (a discount), shares in proportion to the lines' gross in fen, the largest line
+    taking the rounding rest."""
+
+    name: str
+    gross: tuple[str, str]  # price, quantity
+    less_share_of: str
+
+    def apply(self, rows: list[dict[str, Any]]) -> None:
+        if any(row.get(name) is None for row in rows for name in self.gross):
+            return
+        gross = [round(row[self.gross[0]] * 100) * row[self.gross[1]] for row in rows]
+        amount = round((rows[0].get(self.less_share_of) or 0) * 100)
+        total = sum(gross)
+        shares = [amount * line // total if total else 0 for line in gross]
+        shares[max(range(len(rows)), key=gross.__getitem__)] += amount - sum(shares)
+        for row, line, share in zip(rows, gross, shares):
+            row[self.name] = (line - share) / 100
+
+
+@dataclass(frozen=True)
 class FieldMap:
     """One resource's map: the record's (or order's) columns, its lines' columns, what is derived."""
 
@@ -105,6 +127,7 @@ class FieldMap:
     lines: str | None
     line: tuple[Column, ...]
     derived: tuple[Derived, ...]
+    allocated: tuple[Allocation, ...]  # over the lines of one record
     canonical: Mapping[str, str]  # the kind's canonical columns and their types (kinds.yaml)
 
     def api_fields(self) -> list[str]:
@@ -122,8 +145,10 @@ class FieldMap:
             row = {**head, **{column.name: column.value(line) for column in self.line}}
             for derived in self.derived:
                 row[derived.name] = derived.apply(row)
-            rows.append({**{name: row.get(name) for name in self.canonical}, "modified_at": row["modified_at"]})
-        return rows
+            rows.append(row)
+        for allocation in self.allocated if rows else ():
+            allocation.apply(rows)
+        return [{**{name: row.get(name) for name in self.canonical}, "modified_at": row["modified_at"]} for row in rows]
 
 
 @cache
@@ -158,10 +183,12 @@ def field_map(platform: str, resource: str) -> FieldMap:
     record = tuple(_column(name, body, where) for name, body in (spec.get("order") or spec["record"]).items())
     line = tuple(_column(name, body, where) for name, body in (spec.get("line") or {}).items())
     derived = tuple(_derived(name, body, where) for name, body in (spec.get("derived") or {}).items())
+    allocated = tuple(Allocation(name, tuple(body["gross"]), body["less_share_of"])
+                      for name, body in (spec.get("allocated") or {}).items())
     inputs = {name for d in derived for name in d.inputs}
-    for column in (*record, *line, *derived):
+    for column in (*record, *line, *derived, *allocated):
         if column.name not in canonical and column.name not in inputs:
             raise ValueError(f"{where}: {column.name} is neither a canonical {resource} column nor an input of "
                              "a derivation")
     return FieldMap(resource, _column("modified_at", spec["modified_at"], where), record, spec.get("lines"), line,
-                    derived, canonical)
+                    derived, allocated, canonical)

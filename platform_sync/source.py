@@ -23,6 +23,7 @@ from typing import Any
 import dlt
 from dlt.extract.resource import DltResource
 
+from ingestion.api_tables import API_KINDS, API_PRIMARY_KEYS, api_resource
 from platform_sync.apis import platform_apis
 from platform_sync.client import AppCredentials, PlatformClient, SyncError, SyncStats, utc_now
 from platform_sync.fieldmap import FieldMap, canonical_columns, field_map
@@ -31,28 +32,10 @@ from platform_sync.tokens import ShopTokens, TokenStore
 from platform_sync.windows import Window
 
 SECTION = "platform_sync"
-RESOURCES = ("orders", "refunds")
-PRIMARY_KEYS = {"orders": ("shop_code", "order_id", "line_id", "modified_at"),
-                "refunds": ("shop_code", "refund_id", "modified_at")}
+RESOURCES = API_KINDS
+PRIMARY_KEYS = API_PRIMARY_KEYS
 DEFAULT_OVERLAP = dt.timedelta(minutes=30)  # re-read before the cursor: changes the platform indexed late
 DEFAULT_FIRST_SYNC = dt.timedelta(days=1)  # a shop's first sync reads this far back unless `since` says
-DLT_TYPES = {"id": "text", "text": "text", "int": "bigint", "amount": "double", "number": "double",
-             "timestamp": "timestamp", "date": "date"}
-
-
-def raw_table(platform: str, resource: str) -> str:
-    return f"{platform}_api_{resource}"
-
-
-def raw_columns(resource: str) -> dict[str, dict[str, Any]]:
-    """The raw table's columns: shop, the kind's canonical columns (as the export raw tables type them),
-    the platform's modified time, and the lineage of the call that read the row."""
-    keys = PRIMARY_KEYS[resource]
-    columns = {"platform": "text", "shop_code": "text",
-               **{name: DLT_TYPES[kind] for name, kind in canonical_columns()[resource].items()},
-               "modified_at": "timestamp", "_api_method": "text", "_window_start": "timestamp",
-               "_window_end": "timestamp", "_page": "bigint"}
-    return {name: {"data_type": kind, "nullable": name not in keys} for name, kind in columns.items()}
 
 
 def shop_tokens(platform: str, shop: str, store: TokenStore, given: ShopTokens | None = None) -> ShopTokens:
@@ -91,10 +74,9 @@ def platform_source(platform: str, shops: Sequence[str], app_key: str = dlt.secr
                for shop in shops}
     now = clock()
     first_since = since or now - DEFAULT_FIRST_SYNC
-    return [dlt.resource(_rows(platform, resource, clients, first_since, now, window_seconds, overlap, max_windows,
-                               page_size, backfill),
-                         name=resource, table_name=raw_table(platform, resource), write_disposition="merge",
-                         primary_key=list(PRIMARY_KEYS[resource]), columns=raw_columns(resource))
+    return [api_resource(platform, resource, canonical_columns()[resource],
+                         _rows(platform, resource, clients, first_since, now, window_seconds, overlap, max_windows,
+                               page_size, backfill))
             for resource in RESOURCES]
 
 

@@ -287,14 +287,14 @@ def test_a_sync_killed_mid_window_resumes_to_the_same_raw_rows(sim, platform, tm
 
 def test_api_rows_carry_the_export_raw_rows_keys_and_values(sim, tmp_path):
     """Staging unions the two on (shop_code, order_id, line_id): every API order line is an export line of the
-    same book with the same amounts, quantity, SKU and item; a refund both hold has the same order, line and
-    amount. JD's API names no per-line paid amount and no refunded item (so no refund line)."""
+    same book with the same amounts (JD's line amount allocated as its export states it), quantity, SKU and item;
+    a refund both hold has the same order, line and amount. JD's refund-apply API names no refunded item (so no
+    refund line)."""
     generate(tmp_path / "landing", shops=10, days=2, workers=1)
     load_landing(tmp_path / "landing", tmp_path / "warehouse.duckdb", tmp_path / "quarantine", tmp_path / ".dlt")
     for platform in PLATFORMS:
         sync(sim, platform, tmp_path)
-        line_paid = "" if platform == "jd" else "line_paid_amount, "
-        columns = f"shop_code, order_id, line_id, order_paid_amount, {line_paid}quantity, sku_code, platform_item_id"
+        columns = "shop_code, order_id, line_id, order_paid_amount, line_paid_amount, quantity, sku_code, platform_item_id"
         exported, synced = (set(query(tmp_path, f"select {columns} from raw.{table}"))
                             for table in (f"{platform}_orders", f"{platform}_api_orders"))
         assert synced and synced <= exported, platform

@@ -9,6 +9,7 @@ from dagster_dlt.translator import DltResourceTranslatorData
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from ecomops.settings import Settings
+from ingestion.api_tables import create_api_tables
 from ingestion.landing import RegistryError
 from ingestion.mapping import ExportMapping, load_mappings
 from ingestion.pipeline import RAW_DATASET, landing_pipeline
@@ -94,6 +95,9 @@ def landing_assets(settings: Settings) -> dg.AssetsDefinition:
             if registry_error is None:
                 raise  # possibly transient: the retry policy applies
             raise dg.Failure(description=str(registry_error), allow_retries=False) from failure
+        created = create_api_tables(paths, paths.mappings)
+        if created:
+            context.log.info(f"created the empty platform-API tables {', '.join(created)} (filled by platform sync)")
         yield from _materializations(context, warehouse, report, results)
 
     return raw_tables

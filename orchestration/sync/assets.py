@@ -9,7 +9,8 @@ from ecomops.settings import Settings
 from orchestration.jobs import SYNC_TAG
 from orchestration.landing.assets import RAW_GROUP
 from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
-from platform_sync import SyncError, SyncStats, raw_table, sync_platform
+from ingestion.api_tables import api_table
+from platform_sync import SyncError, SyncStats, sync_platform
 from platform_sync.shops import api_shops, missing_credentials
 from platform_sync.source import RESOURCES
 from platform_sync.sync import day_start, progress_line
@@ -33,7 +34,7 @@ def _metadata(stats: SyncStats, shops: list[str]) -> dict:
 def _platform_sync(platform: str, shops: list[str]) -> dg.AssetsDefinition:
     @dg.multi_asset(
         name=f"{platform}_api_sync",
-        specs=[dg.AssetSpec(["raw", raw_table(platform, resource)], group_name=RAW_GROUP, kinds={"dlt"},
+        specs=[dg.AssetSpec(["raw", api_table(platform, resource)], group_name=RAW_GROUP, kinds={"dlt"},
                             tags=dict([SYNC_TAG]),
                             description=f"{platform} {resource} from the open API ({', '.join(shops)})")
                for resource in RESOURCES],
@@ -49,7 +50,7 @@ def _platform_sync(platform: str, shops: list[str]) -> dg.AssetsDefinition:
         except SyncError as failed:
             raise dg.Failure(str(failed), allow_retries=False) from failed
         for resource in RESOURCES:
-            yield dg.MaterializeResult(asset_key=["raw", raw_table(platform, resource)],
+            yield dg.MaterializeResult(asset_key=["raw", api_table(platform, resource)],
                                        metadata=_metadata(stats, shops))
 
     return sync

@@ -1,20 +1,15 @@
 {#
-  The latest exported state of each refund / after-sales case of one platform's refund export, with
+  The latest state of each refund / after-sales case of one platform, exported or synced from its API
+  (raw_versions.sql), with
   every raw column plus canonical_status (seed refund_status_vocabulary), canonical_refund_type (seed
   refund_type_vocabulary; `unknown` for values the seeds do not list) and status_progress,
   version_rank, _last_load_id (latest_version.sql). Ranked by refund, else request time, then status
   progress. An incremental run re-ranks all versions of every refund_id with a row loaded since the
-  model's last build (loaded_after_last_build.sql).
+  model's last build.
 #}
 {% macro latest_refund_versions(platform) -%}
-    {%- set export = source('raw', platform ~ '_refunds') -%}
     with export_rows as (
-        select * from {{ export }}
-        {%- if is_incremental() %}
-        where refund_id in (
-            select refund_id from {{ export }} where {{ loaded_after_last_build('_dlt_load_id') }}
-        )
-        {%- endif %}
+        {{ raw_versions(platform, 'refunds', 'refund_id', filled=['line_id', 'refund_type']) }}
     ),
 
     refund_vocabulary as (

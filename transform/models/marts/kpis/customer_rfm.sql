@@ -2,7 +2,8 @@
   RFM per customer of a shop, as of the last day of data, over the trailing
   365 days excluding fully refunded orders: R = days since the last paid
   order, F = paid orders, M = net paid amount. Scores are quintiles within the
-  shop (5 = most recent / most frequent / most spent); the 8-segment label
+  shop (5 = most recent / most frequent / most spent), by rank: customers level
+  on a measure share its score, whatever their keys; the 8-segment label
   splits each of R, F, M at the shop's median.
 -#}
 with as_of as (
@@ -48,9 +49,9 @@ medians as (
 scored as (
     select
         rfm.*,
-        ntile(5) over (partition by rfm.shop_code order by rfm.recency_days desc, rfm.customer_key) as r_score,
-        ntile(5) over (partition by rfm.shop_code order by rfm.frequency, rfm.customer_key) as f_score,
-        ntile(5) over (partition by rfm.shop_code order by rfm.monetary, rfm.customer_key) as m_score,
+        {{ tied_quintile('rfm.shop_code', 'rfm.recency_days desc') }} as r_score,
+        {{ tied_quintile('rfm.shop_code', 'rfm.frequency') }} as f_score,
+        {{ tied_quintile('rfm.shop_code', 'rfm.monetary') }} as m_score,
         rfm.recency_days < medians.median_recency_days as is_recent,
         rfm.frequency > medians.median_frequency as is_frequent,
         rfm.monetary > medians.median_monetary as is_high_value
