@@ -52,9 +52,13 @@ def _wanted(params: Mapping[str, Any], fields_param: str | None, partial_fields:
     return wanted & set(partial_fields) if partial_fields else wanted
 
 
+FAILED_REASON = "查询失败 (simulated)"
+
+
 def list_records(apis: PlatformApis, resource: Resource, book: ShopBook, params: Mapping[str, Any],
-                 now: int) -> tuple[dict[str, Any], list[str]]:
-    """The payload of one list call, and the ids of the whole window in the order answered."""
+                 now: int, failed: bool = False) -> tuple[dict[str, Any], list[str]]:
+    """The payload of one list call, and the ids of the whole window in the order answered; `failed`: a success
+    envelope whose result objects say the call failed (flags false, a reason in their text fields), no records."""
     api = resource.list
     window = api.window
     for name in (window.start, window.end):
@@ -98,7 +102,10 @@ def list_records(apis: PlatformApis, resource: Resource, book: ShopBook, params:
 
     payload: dict[str, Any] = {}
     for path, fixed in api.result_fields.items():
-        set_path(payload, path, dict(fixed))
+        set_path(payload, path, {name: (not value if isinstance(value, bool) else FAILED_REASON) if failed else value
+                                 for name, value in fixed.items()})
+    if failed:
+        return payload, []
     set_path(payload, api.records, [render(resource, book.view(resource.name, source, modified, now), apis.values,
                                            wanted) for _, _, modified, source in shown])
     use_has_next = api.has_next_switch and str(params.get(api.has_next_switch, "")).lower() == "true"

@@ -119,7 +119,8 @@ class Simulator:
         book, now = self.books[shop], wall_of(self.clock.now)
         for resource in apis.resources.values():
             if api == resource.list.api:
-                payload, window_ids = list_records(apis, resource, book, app_params, now)
+                payload, window_ids = list_records(apis, resource, book, app_params, now,
+                                                   failed=(shop, api) in self.faults.failed_results)
                 for move in self.faults.moves_after(shop, resource.name):
                     if move.position < len(window_ids):
                         move.moved = window_ids[move.position]

@@ -128,6 +128,7 @@ class Faults:
 
     failing: list[Failing] = field(default_factory=list)
     denied: set[tuple[str, str]] = field(default_factory=set)  # (shop, api)
+    failed_results: set[tuple[str, str]] = field(default_factory=set)  # (shop, api)
     moves: list[Move] = field(default_factory=list)
 
     def fail_every(self, every: int, meaning: str = "throttled", *, platforms: tuple[str, ...] | None = None,
@@ -141,6 +142,11 @@ class Faults:
     def deny(self, shop: str, api: str) -> None:
         """The shop's authorisation lacks the permission (scope) of this API."""
         self.denied.add((shop, api))
+
+    def fail_in_result(self, shop: str, api: str) -> None:
+        """Answer the shop's calls of this API with a success envelope whose result object says it failed (JD's
+        apiResult.success=false)."""
+        self.failed_results.add((shop, api))
 
     def move_during_paging(self, shop: str, resource: str = "orders", *, after_calls: int = 1,
                            position: int = 0) -> Move:

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from platform_sync.apis import ErrorCode, PlatformApis, platform_apis, token_result
+from platform_sync.apis import ErrorCode, PlatformApis, dig, platform_apis, token_result
 from platform_sync.protocol import Protocol, protocols, signed_request
 from platform_sync.tokens import ShopTokens, TokenStore
 
@@ -95,6 +95,18 @@ class PlatformClient:
             return self._exchange(api, lambda: self._gateway(api, params, self.tokens.access_token), response)
         except _Refresh as again:
             raise self._error(api, again.error, again.body) from None
+
+    def ensure_succeeded(self, api: str, payload: Any, result_fields: Mapping[str, Mapping[str, Any]]) -> None:
+        """A success envelope whose result object says otherwise (JD: apiResult.success=false, with the reason in
+        its error-code fields) stops the sync naming the platform's words: nothing says it would pass on a retry."""
+        for path, fixed in result_fields.items():
+            result = dig(payload, path)
+            flags = {name: value for name, value in fixed.items() if isinstance(value, bool)}
+            if isinstance(result, Mapping) and any(result.get(name) != value for name, value in flags.items()):
+                said = ", ".join(f"{name}={result.get(name)}" for name in fixed if name in result)
+                raise SyncError(f"{self._where(api)} failed: the platform answered a success whose {path} says it "
+                                f"failed ({said})", platform=self.platform, shop=self.shop, api=api,
+                                meaning="result_failed")
 
     def refresh(self) -> ShopTokens:
         """Trade the refresh token for a new pair (the platform's token flow) and store it back before use."""

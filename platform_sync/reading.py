@@ -87,6 +87,7 @@ def _list(client: PlatformClient, resource: Resource, fields: FieldMap, window: 
           size: int) -> tuple[list[dict[str, Any]], int]:
     api = resource.list
     payload = client.call(api.api, _params(resource, fields, window, page, size), api.response)
+    client.ensure_succeeded(api.api, payload, api.result_fields)
     return list(dig(payload, api.records) or []), int(dig(payload, api.total) or 0)
 
 

@@ -229,6 +229,20 @@ def test_a_revoked_authorisation_and_a_missing_permission_stop_with_the_platform
     assert str(apis.errors["missing_permission"].code) in str(failed.value)
 
 
+@pytest.mark.parametrize("resource", ["orders", "refunds"])
+def test_a_jd_success_whose_api_result_says_it_failed_stops_with_jds_words(sim, resource, tmp_path):
+    """JD can answer a success envelope whose apiResult (queryResult) says success=false: no records, a reason."""
+    shop = shops_of(sim, "jd")[0]
+    listing = platform_apis()["jd"].resources[resource].list
+    sim.faults.fail_in_result(shop, listing.api)
+    with pytest.raises(SyncError) as failed:
+        sync(sim, "jd", tmp_path)
+    path, = listing.result_fields
+    assert failed.value.meaning == "result_failed" and failed.value.api == listing.api
+    assert f"jd shop {shop}: {listing.api} failed" in str(failed.value)
+    assert f"{path} says it failed (success=False" in str(failed.value) and "查询失败" in str(failed.value)
+
+
 CHILD = """
 import datetime as dt, json, sys
 from pathlib import Path

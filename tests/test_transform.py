@@ -20,13 +20,15 @@ import pytest
 import yaml
 
 from dbt_projects import DBT, loaded_project
+from ingestion.mapping import PACKAGED_MAPPINGS
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SALT = "test-salt"
 TOLERANCE = 0.01  # yuan; sums of doubles over thousands of rows
 # The platform list and the canonical order statuses, from their one source in the dbt project.
-PLATFORMS = yaml.safe_load((REPO / "transform" / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]["platforms"]
+DBT_VARS = yaml.safe_load((REPO / "transform" / "dbt_project.yml").read_text(encoding="utf-8"))["vars"]
+PLATFORMS = DBT_VARS["platforms"]
 with (REPO / "transform" / "seeds" / "order_statuses.csv").open(encoding="utf-8") as seed:
     ORDER_STATUSES = {row["order_status"] for row in csv.DictReader(seed)}
 
@@ -74,6 +76,12 @@ def test_build_passes_every_test(built):
     unit_tests = re.search(r"(\d+) unit tests", built["build_log"])
     assert unit_tests and int(unit_tests.group(1)) >= 17, built["build_log"][-2000:]
     assert (built["project"] / "target" / "catalog.json").exists()
+
+
+def test_staging_reads_the_canonical_order_and_refund_columns_of_kinds_yaml():
+    """raw_versions.sql selects var raw_columns from the export and the API tables alike: kinds.yaml's columns."""
+    kinds = yaml.safe_load((PACKAGED_MAPPINGS / "kinds.yaml").read_text(encoding="utf-8"))["platform_kinds"]
+    assert DBT_VARS["raw_columns"] == {kind: list(kinds[kind]) for kind in ("orders", "refunds")}
 
 
 def test_layers_live_in_their_schemas(db):
