@@ -69,7 +69,7 @@ def _failed_blocking_checks(result) -> list:
 def _check(args: argparse.Namespace) -> int:
     from orchestration.definitions import build_definitions
     from orchestration.lib.in_process import execute_job_in_process
-    from orchestration.quality.definitions import QUALITY_GATES, selected_gates
+    from orchestration.quality.definitions import QUALITY_GATES, raw_gate_steps, selected_gates
 
     job = build_definitions(_settings(args)).resolve_job_def(QUALITY_GATES)
     checks = selected_gates(job, args.select)
@@ -77,11 +77,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"no quality gate matches {' '.join(args.select)}", file=sys.stderr)
         return 2
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # the report below says it all
-    if args.all_rows and any(key.asset_key.path[0] == "raw" for key in checks):
-        run_config["ops"] = {"raw_quality_gates": {"config": {"all_rows": True}}}
+    subset = job.get_subset(asset_check_selection=checks)
+    if args.all_rows:
+        run_config["ops"] = {step: {"config": {"all_rows": True}} for step in raw_gate_steps(subset)}
     with _dagster_instance() as instance:
-        result = execute_job_in_process(job.get_subset(asset_check_selection=checks), instance,
-                                        raise_on_error=False, run_config=run_config)
+        result = execute_job_in_process(subset, instance, raise_on_error=False, run_config=run_config)
     evaluations = sorted(_check_evaluations(result), key=lambda e: e.asset_key)
     for evaluation in evaluations:
         report = evaluation.metadata.get("report")

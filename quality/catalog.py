@@ -64,11 +64,15 @@ class RowsToValidate:
 
     sql: str
     key: list[str]  # finds a failing row in its table (the quarantine copies it by this key)
-    index_columns: list[str]  # name a failing row in results: the key, then the table's identity
+    index_columns: list[str]  # name a failing row in results: the key, the table's identity, the row's lineage
+    by_file: bool  # rows delivered in files (`_source_file`): chunks keep a file whole, quarantine is per file
 
 
 def _row_key(config: SuiteConfig, columns: list[str]) -> list[str]:
-    """How a failing row is found again: file and row number, else file and the table's first identity column."""
+    """How a failing row is found again: the suite's row key (API records: the version key), file and row number,
+    else file and the table's first identity column."""
+    if config.row_key:
+        return list(config.row_key)
     if all(c in columns for c in LINEAGE_KEY):
         return list(LINEAGE_KEY)
     return ["_source_file", config.identity[0]] if "_source_file" in columns else list(config.identity)
@@ -89,4 +93,5 @@ def rows_to_validate(config: SuiteConfig, columns: dict[str, str], load_ids: lis
         where = (f"t.{config.date_column} > (select max({config.date_column}) from {config.name})"
                  f" - interval '{int(config.window_days)} day'")
     return RowsToValidate(sql=f"select {select} from {config.name} t where {where} order by {', '.join(key)}",
-                          key=key, index_columns=list(dict.fromkeys([*key, *config.identity])))
+                          by_file="_source_file" in key,
+                          key=key, index_columns=list(dict.fromkeys([*key, *config.identity, *config.lineage])))

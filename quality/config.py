@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from ecomops.settings import DEFAULT_TIMEZONE, PACKAGED_MAPPINGS
+from ingestion.api_tables import api_table
 from ingestion.mapping import load_mappings
 
 SUITES_FILE = Path(__file__).with_name("suites.yaml")
@@ -20,6 +21,7 @@ RAW_SCHEMA = "raw"
 MART_SCHEMA = "marts"
 LINEAGE_KEY = ("_source_file", "_source_row")
 EXTRA_COLUMN = "_extra"  # an export's columns no mapping names, as JSON: can hold anything
+SUITE_GROUPS = ("platform_kinds", "api_kinds", "raw_tables", "marts")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class SuiteConfig:
     date_column: str | None = None  # marts: the column the validated window is cut on
     window_days: int | None = None
     personal_columns: frozenset[str] = frozenset()  # masked in check results (see `personal_data_columns`)
+    row_key: tuple[str, ...] = ()  # finds a failing row again, where no file and row number do (API records)
+    lineage: tuple[str, ...] = ()  # where a row came from, shown in failing-row samples besides the key
+    from_api: bool = False  # a platform sync table (suites.yaml `api_kinds`): gated with the sync's assets
 
     @property
     def name(self) -> str:
@@ -60,10 +65,16 @@ class SuiteConfig:
         return [self.schema, self.table]
 
     @property
+    def reads(self) -> list[str]:
+        """The other raw tables its derived columns look rows up in (`raw.erp_products`, `raw.jd_orders`)."""
+        tables = re.findall(rf"\b{RAW_SCHEMA}\.(\w+)", " ".join(sql for _, sql in self.derived))
+        return [t for t in dict.fromkeys(tables) if t != self.table]
+
+    @property
     def columns(self) -> list[str]:
         """Columns of the table the suite reads (expectations, identity), never the whole row."""
         derived = {name for name, _ in self.derived}
-        used = list(self.identity)
+        used = [*self.identity, *self.lineage]
         for _, kwargs, _ in self.expectations:
             args = dict(kwargs)
             for column in [args.get("column"), args.get("column_A"), args.get("column_B"), *args.get("column_list", [])]:
@@ -95,7 +106,7 @@ def personal_data_columns(mappings: Path = PACKAGED_MAPPINGS) -> frozenset[str]:
     """Columns masked in check results: kinds.yaml's personal columns, `_extra`, and derived columns computed from them."""
     personal = {*load_mappings(mappings).personal_columns, EXTRA_COLUMN}
     spec = _suites_file()
-    derived = {name: sql for group in ("platform_kinds", "raw_tables", "marts") for suite in spec[group].values()
+    derived = {name: sql for group in SUITE_GROUPS for suite in spec[group].values()
                for name, sql in suite.get("derived", {}).items()}
     mentions = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(personal))) + r")\b")
     return frozenset(personal | {name for name, sql in derived.items() if mentions.search(sql)})
@@ -136,7 +147,8 @@ def _expand(entries: list[dict], platform: str | None, platforms: tuple[str, ...
     return tuple(expanded)
 
 
-def _suite(schema: str, table: str, platform: str | None, raw: dict, mappings: Path, default_timezone: str) -> SuiteConfig:
+def _suite(schema: str, table: str, platform: str | None, raw: dict, mappings: Path, default_timezone: str,
+           from_api: bool = False) -> SuiteConfig:
     fill = (lambda sql: sql.replace("{platform}", platform)) if platform else (lambda sql: sql)
     volume = raw.get("volume")
     return SuiteConfig(
@@ -154,19 +166,27 @@ def _suite(schema: str, table: str, platform: str | None, raw: dict, mappings: P
         date_column=raw.get("date_column"),
         window_days=raw.get("window_days"),
         personal_columns=personal_data_columns(mappings),
+        row_key=tuple(raw.get("row_key", ())),
+        lineage=tuple(raw.get("lineage", ())),
+        from_api=from_api,
     )
 
 
 @cache
 def suite_configs(mappings: Path = PACKAGED_MAPPINGS, default_timezone: str = DEFAULT_TIMEZONE) -> dict[str, SuiteConfig]:
-    """Every suite by name (`raw.taobao_orders`, `marts.fct_orders`): platform kinds expand to every platform
-    of `mappings`; `default_timezone` (the settings') cuts business days of shops without their own."""
+    """Every suite by name (`raw.taobao_orders`, `raw.jd_api_orders`, `marts.fct_orders`): platform and API kinds
+    expand to every platform of `mappings`; `default_timezone` (the settings') cuts business days of shops
+    without their own."""
     spec = _suites_file()
     suites: dict[str, SuiteConfig] = {}
     context = {"mappings": mappings, "default_timezone": default_timezone}
     for kind, raw in spec["platform_kinds"].items():
         for platform in load_mappings(mappings).platforms:
             suites[f"{RAW_SCHEMA}.{platform}_{kind}"] = _suite(RAW_SCHEMA, f"{platform}_{kind}", platform, raw, **context)
+    for kind, raw in spec["api_kinds"].items():
+        for platform in load_mappings(mappings).platforms:
+            table = api_table(platform, kind)
+            suites[f"{RAW_SCHEMA}.{table}"] = _suite(RAW_SCHEMA, table, platform, raw, **context, from_api=True)
     for table, raw in spec["raw_tables"].items():
         suites[f"{RAW_SCHEMA}.{table}"] = _suite(RAW_SCHEMA, table, None, raw, **context)
     for table, raw in spec["marts"].items():

@@ -4,6 +4,7 @@ The rows to validate are those of dlt loads that have not passed this table's ga
 (`quality.gate_passes`), so each run validates what it just loaded, and a load that failed stays
 pending until its files are fixed and it passes. Chunks hold whole files, so per-file checks stay
 exact. Rows failing a row-level expectation are copied to `quarantine.<table>` with the reasons.
+Platform sync's tables have no files: their rows are versions of records, found by their version key.
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ def run_raw_gate(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: S
     failed_rows: dict[tuple, list[str]] = defaultdict(list)
     files: set[str] = set()
     load_ids: set[str] = set()
-    chunks = [screened.rows] if screened else read_chunks(con, selected.sql, options.chunk_rows, split_on_file=True)
+    chunks = [screened.rows] if screened else read_chunks(con, selected.sql, options.chunk_rows,
+                                                          split_on_file=selected.by_file)
     for chunk in chunks:
         result.rows += chunk.num_rows
-        files.update(pc.unique(chunk.column("_source_file")).to_pylist())
+        if selected.by_file:
+            files.update(pc.unique(chunk.column("_source_file")).to_pylist())
         load_ids.update(pc.unique(chunk.column("_dlt_load_id")).to_pylist())
         validation = screened.results if screened else validate(chunk.to_pandas(), suite, selected.index_columns)
         for row, reason in merge(result, validation, selected.index_columns, options.sample_rows,
@@ -64,7 +67,8 @@ def run_raw_gate(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: S
     if result.rows:
         if config.volume:
             check_volume(con, config, result, options.sample_rows)
-        result.quarantined = quarantine(con, config, catalog, selected.key, files, failed_rows, run_id)
+        result.quarantined = quarantine(con, config, catalog, selected.key, failed_rows, run_id,
+                                        files=sorted(files) if selected.by_file else None, load_ids=result.load_ids)
         if not result.blocks:
             record_passes(con, config.table, run_id, result.load_ids)
     result.seconds = time.perf_counter() - started

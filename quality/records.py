@@ -19,11 +19,13 @@ def ensure_gate_tables(con: WarehouseConnection | duckdb.DuckDBPyConnection) -> 
 
 
 def quarantine(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: SuiteConfig, catalog: Catalog,
-               key: list[str], files: set[str], failed_rows: dict[tuple, list[str]], run_id: str) -> int:
-    """Replace the quarantined rows of the files just validated with the rows that failed now.
+               key: list[str], failed_rows: dict[tuple, list[str]], run_id: str, files: list[str] | None,
+               load_ids: list[str]) -> int:
+    """Replace the quarantined rows of what was just validated with the rows that failed now: of its `files`, or,
+    for rows without files (platform sync's record versions), of the keys the validated loads hold.
 
     A column a mapping gained since the quarantine table was made is added to it, so copies keep every column.
-    Files and failing keys go in as array parameters (`unnest`), which both engines read alike.
+    Files, loads and failing keys go in as array parameters (`unnest`), which both engines read alike.
     """
     con = as_warehouse_connection(con)
     target = f"{QUARANTINE_SCHEMA}.{config.table}"
@@ -36,7 +38,12 @@ def quarantine(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: Sui
         for name, kind in catalog.columns[config.name].items():
             if name not in kept:
                 con.execute(f'alter table {target} add column "{name}" {kind}')
-    con.execute(f"delete from {target} where _source_file in (select unnest(cast(? as varchar[])))", [sorted(files)])
+    if files is not None:
+        con.execute(f"delete from {target} where _source_file in (select unnest(cast(? as varchar[])))", [files])
+    else:
+        validated = " and ".join(f'v."{k}" = {target}."{k}"' for k in key)
+        con.execute(f"delete from {target} where exists (select 1 from {config.name} v where {validated} "
+                    f"and v._dlt_load_id in (select unnest(cast(? as varchar[]))))", [load_ids])
     if not failed_rows:
         return 0
     keys = list(failed_rows)

@@ -24,6 +24,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 from demo_data import generate
 from ecomops.cli import main
+from ingestion.api_tables import API_KINDS, API_PRIMARY_KEYS, api_arrow_schema, api_table
 from ingestion.mapping import load_mappings
 from quality.catalog import read_catalog
 from quality.chunks import file_chunks
@@ -207,12 +208,17 @@ def test_every_raw_table_and_key_mart_has_a_suite_on_existing_columns():
     mappings = load_mappings()
     suites = suite_configs()
     raw_tables = {*mappings.by_table, "shops", "ingest_files"}
-    assert {f"raw.{t}" for t in raw_tables} | {f"marts.{m}" for m in
-                                             ("fct_orders", "fct_order_lines", "kpi_shop_daily", "fct_inventory_daily")} \
-        == set(suites)
+    api_tables = {api_table(platform, kind) for platform in mappings.platforms for kind in API_KINDS}
+    assert {f"raw.{t}" for t in raw_tables | api_tables} | {f"marts.{m}" for m in
+                                                          ("fct_orders", "fct_order_lines", "kpi_shop_daily",
+                                                           "fct_inventory_daily")} == set(suites)
     for table, mapping in mappings.by_table.items():
         canonical = set(mapping.schema) | {"platform", "shop_code", "_source_file", "_source_row"}
         assert set(suites[f"raw.{table}"].columns) <= canonical, table
+        if mapping.kind in API_KINDS:  # the API table of the same platform and kind, as platform sync writes it
+            api = suites[f"raw.{api_table(mapping.platform, mapping.kind)}"]
+            assert api.from_api and set(api.columns) | set(api.row_key) <= set(api_arrow_schema(mapping.kind, mapping.schema).names)
+            assert set(api.row_key) == set(API_PRIMARY_KEYS[mapping.kind]), table
 
 
 def test_chunks_are_bounded_and_never_split_a_file():

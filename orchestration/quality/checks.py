@@ -24,13 +24,17 @@ from quality.results import GateResult
 from quality.screening import screen_alike_tables
 
 GATE_CHECK = "quality_gate"
+RAW_GATES, API_GATES = "raw_quality_gates", "api_quality_gates"  # the steps that take `RawGateConfig`
 
 
 def gate_spec(config: SuiteConfig) -> dg.AssetCheckSpec:
+    """A gate's check. A sync table's gate follows the landing of the tables it looks rows up in, when a run
+    (`build_everything`) loads them too: it must see the orders and SKUs just landed."""
     scope = "rows of loads not yet gated" if config.schema == RAW_SCHEMA else f"last {config.window_days} days"
     return dg.AssetCheckSpec(
         name=GATE_CHECK,
         asset=dg.AssetKey(config.asset_path),
+        additional_deps=[dg.AssetKey([RAW_SCHEMA, table]) for table in config.reads] if config.from_api else (),
         blocking=True,
         description=f"Great Expectations suite {config.name} (quality/suites.yaml) over the {scope}.",
         metadata={"suite": config.name, "expectations": len(config.expectations) + bool(config.volume)},
@@ -46,8 +50,9 @@ def check_result(config: SuiteConfig, result: GateResult) -> dg.AssetCheckResult
         "gate_seconds": round(result.seconds, 3),
     }
     if config.schema == RAW_SCHEMA:
-        metadata |= {"files_validated": result.files, "dlt_load_ids": ", ".join(result.load_ids) or "-",
-                     "quarantined_rows": result.quarantined}
+        metadata |= {"dlt_load_ids": ", ".join(result.load_ids) or "-", "quarantined_rows": result.quarantined}
+        if not config.from_api:
+            metadata["files_validated"] = result.files
     if result.failures:
         metadata["failed_expectations"] = dg.MetadataValue.md(failures_markdown(result))
         metadata["failing_rows_sample"] = dg.MetadataValue.md(samples_markdown(result))
@@ -83,10 +88,22 @@ def _configs(schema: str, settings: Settings) -> dict[dg.AssetKey, SuiteConfig]:
 
 
 def raw_quality_gates(settings: Settings) -> dg.AssetChecksDefinition:
-    configs = _configs(RAW_SCHEMA, settings)
+    """The export tables' gates, one step after the landing."""
+    configs = {key: c for key, c in _configs(RAW_SCHEMA, settings).items() if not c.from_api}
+    return _raw_gates(RAW_GATES, configs)
 
+
+def api_quality_gates(settings: Settings, synced: Iterable[dg.AssetKey]) -> dg.AssetChecksDefinition | None:
+    """The gates of platform sync's tables that have an asset (`synced`: platforms with API shops), one step after
+    the sync; none without such tables. Every run that builds the marts runs them too (jobs.py)."""
+    synced = set(synced)
+    configs = {key: c for key, c in _configs(RAW_SCHEMA, settings).items() if c.from_api and key in synced}
+    return _raw_gates(API_GATES, configs) if configs else None
+
+
+def _raw_gates(name: str, configs: dict[dg.AssetKey, SuiteConfig]) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(specs=[gate_spec(c) for c in configs.values()], can_subset=True,
-                          pool=WAREHOUSE_POOL, name="raw_quality_gates")
+                          pool=WAREHOUSE_POOL, name=name)
     def gates(context: dg.AssetCheckExecutionContext, config: RawGateConfig,
               warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         """Validate what the last loads brought into each raw table; quarantine failing rows."""
