@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from ingestion.warehouse import WarehouseConnection, as_warehouse_connection
 from quality.catalog import Catalog, rows_to_validate
 from quality.chunks import merge, read_chunks
-from quality.config import SuiteConfig, gate_settings
+from quality.config import RAW_SCHEMA, SuiteConfig, gate_settings
 from quality.records import quarantine, record_passes
 from quality.results import GateResult
 from quality.screening import Screened
@@ -41,6 +41,10 @@ def run_raw_gate(con: WarehouseConnection | duckdb.DuckDBPyConnection, config: S
     columns = catalog.columns.get(config.name)
     if not columns:
         result.error = f"table {config.name} does not exist"
+        return result
+    if missing := [table for table in config.reads if f"{RAW_SCHEMA}.{table}" not in catalog.columns]:
+        result.error = (f"it looks rows up in {', '.join(f'{RAW_SCHEMA}.{t}' for t in missing)}, not created yet: "
+                        "`ecomops run` creates every raw table (a sync's gates need one run first)")
         return result
     pending = catalog.pending_loads.get(config.table, []) if pending_only else None
     selected = rows_to_validate(config, columns, pending)  # checks the suite's columns even when nothing is pending

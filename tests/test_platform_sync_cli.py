@@ -35,8 +35,8 @@ def project(sim, root: Path, *, sync: str = "api", with_secrets: bool = True) ->
     return root
 
 
-def ecomops(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecomops.cli", "sync", "--landing", str(root / "landing"),
+def ecomops(root: Path, *args: str, command: str = "sync") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ecomops.cli", command, "--landing", str(root / "landing"),
                            "--warehouse", str(root / "warehouse.duckdb"), *args],
                           cwd=root, capture_output=True, text=True, timeout=600)
 
@@ -51,6 +51,15 @@ def test_sync_lands_the_api_shops_orders_with_progress(sim, tmp_path):
         synced = {row[0] for row in connection.sql(f"select distinct order_id from raw.{PLATFORM}_api_orders").fetchall()}
     book = {str(order_id) for book in sim.books.values() if book.platform == PLATFORM for order_id in book.by_id}
     assert synced and synced <= book
+
+
+def test_gating_a_sync_before_the_first_run_says_what_to_run(sim, tmp_path):
+    root = project(sim, tmp_path)
+    assert ecomops(root, "--platform", PLATFORM).returncode == 0
+    check = ecomops(root, "--select", f"raw/{PLATFORM}_api_orders", command="check")
+    assert check.returncode == 1
+    assert f"raw.{PLATFORM}_api_orders: gate could not run: it looks rows up in raw.erp_products" in check.stdout
+    assert "`ecomops run` creates every raw table" in check.stdout
 
 
 def test_a_shop_that_syncs_from_exports_is_refused_by_name(sim, tmp_path):
