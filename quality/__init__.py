@@ -6,7 +6,9 @@ table a few hundred rows, so what a gates step costs is per table, not per row: 
 per expectation, and queries. Hence a step reads every table's columns and pending loads in
 one go (`read_catalog`) and reads a table's rows by load id (DuckDB skips the row groups of
 other loads); tables sharing a suite are screened together (`screen_alike_tables`); and GE
-first only asks whether each expectation holds (`validate`).
+first only asks whether each expectation holds (`validate`). Platform sync's tables (suites.yaml
+`api_kinds`) go the same way; their rows, versions of records rather than rows of files, are found
+again by their version key (`SuiteConfig.row_key`).
 
 Modules, from the bottom up (each imports only those above it in this list):
 
