@@ -282,6 +282,9 @@ def test_the_other_files_raw_rows_are_unchanged(runs):
     clean, corpus = runs["clean"], runs["corpus"]
     assert _raw_tables(clean) == _raw_tables(corpus)
     for table in _raw_tables(clean):
+        if "_api_" in table:  # platform sync's tables, created empty by the landing: no file reaches them
+            assert clean.rows(f"select count(*) from raw.{table}") == corpus.rows(f"select count(*) from raw.{table}") == [(0,)]
+            continue
         if table == "ingest_files":
             sql = "select _source_file, status, rows, reason from raw.ingest_files"
         else:
