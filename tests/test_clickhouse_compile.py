@@ -31,6 +31,7 @@ FOREIGN_SPELLINGS = {
     "cast to double precision": r"\bdouble\s+precision\b",
     "Postgres :: cast": r"::",
     "bare union": r"\bunion\b(?!\s+(all|distinct)\b)",
+    "CTE materialization hint": r"\bnot\s+materialized\b",
 }
 # What each clickhouse__ implementation writes, and a model that uses it.
 CLICKHOUSE_SPELLINGS = {
@@ -42,6 +43,7 @@ CLICKHOUSE_SPELLINGS = {
     "median_continuous": ("customer_rfm", "quantileExactInclusive(0.5)("),
     "lead_or_null": ("int_cogs_price_periods", "lead(toNullable("),
     "lag_or_null": ("kpi_customer_period", "lag(toNullable("),
+    "not_materialized": ("int_orders", "with order_keys as  ("),  # ClickHouse inlines every CTE: no hint
 }
 
 
