@@ -7,11 +7,11 @@
 -#}
 {{ config(materialized='incremental', unique_key='line_key') }}
 
-with all_lines as (
+with all_lines as {{ not_materialized() }} (
     {{ union_platforms('order_lines') }}
 ),
 
-orders as (
+orders as {{ not_materialized() }} (
     select * from {{ ref('int_orders') }}
 ),
 
@@ -25,7 +25,7 @@ sku_cost_loads as (
     group by sku_code
 ),
 
-lines as (
+lines as {{ not_materialized() }} (
     select * from all_lines
     {%- if is_incremental() %}
     where order_key in (
@@ -37,16 +37,18 @@ lines as (
     {%- endif %}
 ),
 
+{#- The allocation reads the lines' keys and amounts only: a window holds its whole input. #}
 weighted as (
     select
-        lines.*,
-        coalesce(lines.line_paid_amount, lines.unit_price * lines.quantity, 0) as allocation_weight
+        line_key,
+        order_key,
+        coalesce(line_paid_amount, unit_price * quantity, 0) as allocation_weight
     from lines
 ),
 
 shares as (
     select
-        weighted.*,
+        line_key as share_line_key,
         case
             when sum(allocation_weight) over (partition by order_key) > 0
                 then allocation_weight / sum(allocation_weight) over (partition by order_key)
@@ -56,23 +58,23 @@ shares as (
 )
 
 select
-    shares.line_key as line_key,
-    shares.order_key as order_key,
-    shares.platform as platform,
-    shares.shop_code as shop_code,
-    shares.order_id as order_id,
-    shares.line_id as line_id,
-    shares.platform_item_id as platform_item_id,
-    shares.sku_code as sku_code,
-    shares.item_title as item_title,
-    shares.sku_spec as sku_spec,
-    shares.quantity as quantity,
-    shares.unit_price as unit_price,
-    shares.line_paid_amount as line_paid_amount,
+    lines.line_key as line_key,
+    lines.order_key as order_key,
+    lines.platform as platform,
+    lines.shop_code as shop_code,
+    lines.order_id as order_id,
+    lines.line_id as line_id,
+    lines.platform_item_id as platform_item_id,
+    lines.sku_code as sku_code,
+    lines.item_title as item_title,
+    lines.sku_spec as sku_spec,
+    lines.quantity as quantity,
+    lines.unit_price as unit_price,
+    lines.line_paid_amount as line_paid_amount,
     shares.order_share as order_share,
     orders.order_paid_amount * shares.order_share as allocated_order_amount,
-    shares.raw_refund_status as raw_refund_status,
-    shares.refund_status as refund_status,
+    lines.raw_refund_status as raw_refund_status,
+    lines.refund_status as refund_status,
     orders.order_status as order_status,
     orders.is_paid as is_paid,
     orders.created_date as created_date,
@@ -80,12 +82,13 @@ select
     orders.buyer_key as buyer_key,
     cost_prices.cost_price as unit_cost,
     greatest(
-        coalesce(shares._last_load_id, ''), coalesce(orders._last_load_id, ''), coalesce(sku_cost_loads.cost_load_id, '')
+        coalesce(lines._last_load_id, ''), coalesce(orders._last_load_id, ''), coalesce(sku_cost_loads.cost_load_id, '')
     ) as _last_load_id
-from shares
-left join orders on orders.order_key = shares.order_key
-left join sku_cost_loads on sku_cost_loads.sku_code = shares.sku_code
+from lines
+inner join shares on shares.share_line_key = lines.line_key
+left join orders on orders.order_key = lines.order_key
+left join sku_cost_loads on sku_cost_loads.sku_code = lines.sku_code
 left join cost_prices
-    on cost_prices.sku_code = shares.sku_code
+    on cost_prices.sku_code = lines.sku_code
     and orders.paid_date >= cost_prices.valid_from
     and (orders.paid_date < cost_prices.valid_to or cost_prices.valid_to is null)
