@@ -8,8 +8,12 @@
 with orders as (
     select * from {{ ref('int_orders') }}
     {%- if is_incremental() %}
-    where {{ loaded_after_last_build() }}
-        or order_key in (select order_key from {{ ref('int_refunds') }} where {{ loaded_after_last_build() }})
+    {#- one key set, not an `or`: a semi join on it filters the scan of int_orders #}
+    where order_key in (
+        select order_key from {{ ref('int_orders') }} where {{ loaded_after_last_build() }}
+        union distinct
+        select order_key from {{ ref('int_refunds') }} where {{ loaded_after_last_build() }}
+    )
     {%- endif %}
 ),
 
