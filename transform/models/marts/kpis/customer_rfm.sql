@@ -38,7 +38,7 @@ rfm as (
 
 medians as (
     select
-        shop_code as median_shop_code,
+        shop_code,
         {{ median_continuous('recency_days') }} as median_recency_days,
         {{ median_continuous('frequency') }} as median_frequency,
         {{ median_continuous('monetary') }} as median_monetary
@@ -46,35 +46,17 @@ medians as (
     group by shop_code
 ),
 
-recency_scores as (
-    {{ tied_quintiles('rfm', 'shop_code', 'recency_days', descending=true) }}
-),
-
-frequency_scores as (
-    {{ tied_quintiles('rfm', 'shop_code', 'frequency') }}
-),
-
-monetary_scores as (
-    {{ tied_quintiles('rfm', 'shop_code', 'monetary') }}
-),
-
 scored as (
     select
         rfm.*,
-        recency_scores.quintile as r_score,
-        frequency_scores.quintile as f_score,
-        monetary_scores.quintile as m_score,
+        {{ tied_quintile('rfm.shop_code', 'rfm.recency_days desc') }} as r_score,
+        {{ tied_quintile('rfm.shop_code', 'rfm.frequency') }} as f_score,
+        {{ tied_quintile('rfm.shop_code', 'rfm.monetary') }} as m_score,
         rfm.recency_days < medians.median_recency_days as is_recent,
         rfm.frequency > medians.median_frequency as is_frequent,
         rfm.monetary > medians.median_monetary as is_high_value
     from rfm
-    inner join medians on medians.median_shop_code = rfm.shop_code
-    inner join recency_scores
-        on recency_scores.quintile_partition = rfm.shop_code and recency_scores.quintile_value = rfm.recency_days
-    inner join frequency_scores
-        on frequency_scores.quintile_partition = rfm.shop_code and frequency_scores.quintile_value = rfm.frequency
-    inner join monetary_scores
-        on monetary_scores.quintile_partition = rfm.shop_code and monetary_scores.quintile_value = rfm.monetary
+    inner join medians on medians.shop_code = rfm.shop_code
 )
 
 select
