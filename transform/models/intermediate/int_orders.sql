@@ -40,24 +40,20 @@ orders_to_build as (
         on changed_buyers.changed_shop_code = order_keys.shop_code
         and changed_buyers.changed_buyer_key = order_keys.buyer_key
 ),
-
-line_totals as (
-    select order_key, count(*) as line_count, sum(quantity) as units, max(_last_load_id) as lines_load_id
-    from line_keys
-    where order_key in (select order_key from orders_to_build)
-    group by order_key
-),
 {%- else -%}
 orders_to_build as (
     select * from order_keys
 ),
+{%- endif %}
 
 line_totals as (
     select order_key, count(*) as line_count, sum(quantity) as units, max(_last_load_id) as lines_load_id
     from line_keys
+    {%- if is_incremental() %}
+    where order_key in (select order_key from orders_to_build)
+    {%- endif %}
     group by order_key
 ),
-{%- endif %}
 
 {#- Each joined relation names its key apart from the orders' order_key: ClickHouse would rename that
     column of orders.* to orders.order_key, to tell it from a namesake. #}
