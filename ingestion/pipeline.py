@@ -25,7 +25,9 @@ DLT_CONFIG = {
     # Arrow tables skip dlt's normalizer, which only adds _dlt_load_id when asked.
     "normalize": {"parquet_normalizer": {"add_dlt_load_id": True}},
     # Merges stage each load in <dataset>_staging; empty it once merged, or it keeps a copy of the last load.
-    "load": {"truncate_staging_dataset": True},
+    # A loaded package's job files are a second copy of everything loaded (gigabytes at scale): delete them,
+    # keeping the package's state and trace.
+    "load": {"truncate_staging_dataset": True, "delete_completed_jobs": True},
 }
 # Where dlt's own secrets name the Postgres warehouse when $ECOMOPS_POSTGRES_URL does not.
 DLT_POSTGRES_CREDENTIALS = "destination.postgres.credentials"

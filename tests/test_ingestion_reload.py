@@ -22,6 +22,14 @@ def test_loading_the_same_landing_twice_changes_nothing(landing):
     assert {t: landing.count(t) for t in counts} == counts == {"taobao_orders": 3, "erp_products": 1, "shops": 5, "ingest_files": 2}
 
 
+def test_a_load_keeps_no_second_copy_of_its_rows_in_dlts_working_dir(landing):
+    landing.write_csv("taobao/tb01/orders/d1.csv", _orders(3))
+    landing.load()
+    packages = list(landing.working_dir.glob("*/load/loaded/*"))
+    assert packages  # the packages' state stays, for dlt's trace and restores
+    assert [path for package in packages for path in package.rglob("completed_jobs/*")] == []
+
+
 def test_touched_but_unchanged_file_is_not_reloaded(landing):
     path = landing.write_csv("taobao/tb01/orders/d1.csv", _orders(2))
     landing.load()
