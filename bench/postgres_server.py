@@ -24,6 +24,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 SUPERUSER = "ecomops_admin"
+# A warehouse's settings rather than an OLTP server's defaults (docs/postgres.md): the models' sorts, hashes and
+# windows spill to disk above work_mem (default 4MB), and bulk loads checkpoint every max_wal_size (1GB).
+# All reloadable: an existing server takes them with ALTER SYSTEM and pg_reload_conf().
+WAREHOUSE_SETTINGS = {"work_mem": "128MB", "maintenance_work_mem": "1GB", "max_wal_size": "4GB",
+                      "checkpoint_timeout": "15min"}
 URL_FILE = "url"
 
 
@@ -63,7 +68,8 @@ def start(directory: Path) -> str:
                    check=True, capture_output=True, text=True)
     password_file.unlink()
     port = _free_port()
-    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200 "
+               + " ".join(f"-c {name}={value}" for name, value in WAREHOUSE_SETTINGS.items()))
     subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(directory / "server.log"),
                                     "-o", options, "-w", "start"]), check=True, capture_output=True, text=True)
     url = f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port}/postgres"
