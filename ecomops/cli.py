@@ -113,6 +113,7 @@ def _simulate(args: argparse.Namespace) -> int:
     """The platform simulator for trying sync without credentials: demo orders up to today, the clock on
     real time; prints one JSON line (base URL, per-platform addresses, per-shop simulated credentials)."""
     import json
+    import signal
     import threading
 
     from platform_simulator import running_simulator
@@ -120,6 +121,10 @@ def _simulate(args: argparse.Namespace) -> int:
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
     start = today - dt.timedelta(days=args.days - 1)
     now = dt.datetime.now(dt.timezone.utc)
+    stopped = threading.Event()
+    # Stop on TERM even where the parent left TERM ignored (inherited across exec: seen under CI runners);
+    # set before the JSON line is printed, which tells callers the simulator is up.
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     with running_simulator(args.shops, args.days, args.seed, start, now, port=args.port, follow_wall=True) as sim:
         platforms = sorted({credentials.platform for credentials in sim.credentials.values()})
         print(json.dumps({
@@ -129,7 +134,7 @@ def _simulate(args: argparse.Namespace) -> int:
             "shops": {code: vars(credentials) for code, credentials in sim.credentials.items()},
         }, ensure_ascii=False), flush=True)
         try:
-            threading.Event().wait()
+            stopped.wait()
         except KeyboardInterrupt:
             pass
     return 0

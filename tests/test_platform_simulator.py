@@ -360,6 +360,23 @@ def test_ecomops_simulate_serves_todays_orders_on_the_real_clock():
         process.wait(timeout=10)
 
 
+def test_ecomops_simulate_stops_on_sigterm_even_when_started_with_it_ignored():
+    import signal
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "ecomops.cli", "simulate", "--port", "0", "--shops", "1",
+                                "--days", "1"], stdout=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
+    try:
+        assert json.loads(process.stdout.readline())["base_url"].startswith("http://127.0.0.1:")
+        process.terminate()
+        assert process.wait(timeout=10) == 0  # a clean shutdown, not killed by the signal
+    finally:
+        process.kill()
+        process.wait()
+
+
 def test_pinduoduo_serves_the_receiver_only_while_the_order_awaits_shipping(sim):
     orders = platform_apis()["pdd"].resources["orders"]
     records, _ = listed(sim, "pdd", "orders", *window(sim, "pdd"), size=100)
