@@ -37,6 +37,7 @@ DERIVED_PATHS = {
     "serving": ("ECOMOPS_SERVING", "{stem}.serving.duckdb"),
     "quarantine": ("ECOMOPS_QUARANTINE", "{stem}.quarantine"),
     "dlt_working_dir": ("ECOMOPS_DLT_DIR", ".dlt/{stem}"),
+    "dbt_target_dir": ("ECOMOPS_DBT_TARGET_DIR", ".dbt/{stem}"),
     "buyer_salt_file": ("ECOMOPS_BUYER_SALT_FILE", ".{stem}.buyer_salt"),
     "run_summary": ("ECOMOPS_RUN_SUMMARY", "{stem}.run_summary.json"),
 }
@@ -87,6 +88,9 @@ class WarehousePaths:
     serving: Path
     quarantine: Path
     dlt_working_dir: Path
+    # dbt's target folders of this warehouse's runs (a folder per step): the partial parse of one warehouse
+    # is not another's, and runs of two warehouses never write each other's run_results.json.
+    dbt_target_dir: Path
     buyer_salt_file: Path
     run_summary: Path
     # duckdb: `warehouse` is the database; postgres: the database of `postgres_url()`, and the paths above only

@@ -30,9 +30,10 @@ ECOMOPS = Path(sys.executable).with_name("ecomops")
 
 def test_every_derived_path_sits_beside_the_warehouse_named_after_it():
     paths = warehouse_paths(Path("/srv/shops/north.duckdb"), Path("/srv/landing/north"))
-    assert (paths.serving, paths.quarantine, paths.dlt_working_dir, paths.buyer_salt_file, paths.run_summary) == (
+    assert (paths.serving, paths.quarantine, paths.dlt_working_dir, paths.dbt_target_dir, paths.buyer_salt_file,
+            paths.run_summary) == (
         Path("/srv/shops/north.serving.duckdb"), Path("/srv/shops/north.quarantine"), Path("/srv/shops/.dlt/north"),
-        Path("/srv/shops/.north.buyer_salt"), Path("/srv/shops/north.run_summary.json"))
+        Path("/srv/shops/.dbt/north"), Path("/srv/shops/.north.buyer_salt"), Path("/srv/shops/north.run_summary.json"))
     assert paths.landing == Path("/srv/landing/north")
     defaults = get_settings({})
     assert (defaults.landing, defaults.warehouse, defaults.serving, defaults.quarantine) == (
@@ -110,6 +111,10 @@ def test_each_serving_copy_sits_beside_its_warehouse_and_holds_its_marts(side_by
     assert a["kpi_shop_daily"] != b["kpi_shop_daily"] and a["rows"] != b["rows"]
     assert a["kpi_shop_daily"][0] > 0 and b["kpi_shop_daily"][0] > 0
     assert not (root / "data").exists()  # nothing went to the default paths
+    # dbt's run artifacts too: each warehouse's steps keep their own target folders beside it.
+    for stem in ("a", "b"):
+        assert {folder.name for folder in (root / ".dbt" / stem).iterdir()} == {"transform_models", "daily_kpi_models"}
+        assert (root / ".dbt" / stem / "transform_models" / "run_results.json").exists()
 
 
 def test_only_the_broken_files_warehouse_quarantines_it(side_by_side):

@@ -36,6 +36,7 @@ class WarehouseResource(dg.ConfigurableResource):
     serving: str
     quarantine: str
     dlt_working_dir: str
+    dbt_target_dir: str
     buyer_salt_file: str
     run_summary: str
     target: str = DEFAULT_TARGET  # duckdb: the file `warehouse`; postgres: the database of $ECOMOPS_POSTGRES_URL

@@ -6,7 +6,6 @@ Two steps: the daily KPI models are partitioned by business day; everything else
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -91,10 +90,10 @@ def _dbt_build(context: dg.AssetExecutionContext, dbt: TransformDbtResource, war
     args = ["build", "--exclude-resource-type", "unit_test"]
     if config.full_refresh:
         args.append("--full-refresh")
-    # One target folder per step, kept between runs: dbt's partial parsing reuses the last parse of the same
-    # step (a new folder per run, dagster-dbt's default, parses the whole project every run and piles up).
-    # Writers run one at a time (the warehouse pool), so no two invocations share the folder.
-    target_path = Path("target") / context.op_execution_context.op.name
+    # One target folder per warehouse and step, kept between runs: dbt's partial parsing reuses the last parse
+    # of the same step (a new folder per run, dagster-dbt's default, parses the whole project every run and
+    # piles up). A warehouse's writers run one at a time (the warehouse pool): no two invocations share it.
+    target_path = warehouse.settings.dbt_target_dir.resolve() / context.op_execution_context.op.name
     env = dbt_environment(warehouse.settings, run_window)
     yield from dbt.cli_with_env(args, env=env, context=context, target_path=target_path).stream()
 
