@@ -44,8 +44,11 @@ demo: install
 	$(BIN)/ecomops generate --out data/landing
 	$(BIN)/ecomops run
 
+# One worker per core of the CI box; tests/conftest.py hands each worker whole modules.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ui: install
 	$(BIN)/dagster dev -h 127.0.0.1 -p 3000 -w workspace.yaml

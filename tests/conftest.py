@@ -15,6 +15,7 @@ import duckdb
 import psycopg2
 import pytest
 import xlsxwriter
+from xdist.scheduler import LoadScopeScheduling
 
 # Daily partitions start with the test data: the default ECOMOPS_FIRST_BUSINESS_DATE is the demo generator's first day.
 from ecomops.settings import DERIVED_PATHS
@@ -108,6 +109,25 @@ def make_landing(tmp_path: Path) -> Callable[[str], Landing]:
     return lambda name: Landing(tmp_path / name)
 
 
+# The modules of the session's demo warehouses (`dashboard_warehouse`, `postgres_warehouse`): one pytest-xdist
+# worker runs them all, so those warehouses are built once.
+DEMO_WAREHOUSE_MODULES = {"test_dashboard_api", "test_dashboard_browser", "test_dashboard_postgres",
+                          "test_postgres_readers"}
+
+
+class ModuleScheduling(LoadScopeScheduling):
+    """pytest-xdist hands out whole modules (their module fixtures are built once), the demo warehouses' modules
+    as one. (`--dist loadgroup` would do it by marks, but pytest 9 ignores the node ids xdist 3.8 rewrites.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return "demo_warehouses" if Path(module).stem in DEMO_WAREHOUSE_MODULES else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> ModuleScheduling:
+    return ModuleScheduling(config, log)
+
+
 DASHBOARD_DEMO = {"shops": 5, "days": 45, "seed": 7}  # a fixed seed: the README's screenshots come from it
 
 
@@ -121,10 +141,14 @@ def dashboard_warehouse(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """A real PostgreSQL server's superuser URL: the one `.ci/run` started, else a throwaway cluster of our own."""
+    """A real PostgreSQL server's superuser URL: the one `.ci/run` started, else a throwaway cluster of our own.
+
+    With pytest-xdist only the first worker uses the given server; each other worker starts its own, since
+    roles are the cluster's (two workers granting `ecomops_reader` would reset each other's password).
+    """
     from postgres_server import throwaway_postgres
 
-    if os.environ.get("ECOMOPS_TEST_POSTGRES_URL"):
+    if os.environ.get("ECOMOPS_TEST_POSTGRES_URL") and os.environ.get("PYTEST_XDIST_WORKER", "gw0") == "gw0":
         yield os.environ["ECOMOPS_TEST_POSTGRES_URL"]
         return
     with throwaway_postgres() as url:
@@ -191,3 +215,4 @@ def postgres_warehouse(postgres_server, dashboard_warehouse, tmp_path_factory) -
     ensure_reader_role(owner, "ecomops_reader", reader_password, "2s")
     return PostgresWarehouse(owner, "ecomops_reader", reader_password,
                              reader_url(owner, "ecomops_reader", reader_password))
+
