@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import os
+import random
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -122,6 +123,13 @@ class ModuleScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
         module = nodeid.split("::", 1)[0]
         return "demo_warehouses" if Path(module).stem in DEMO_WAREHOUSE_MODULES else module
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The crash tests' random seed (a test id), drawn once in the process that starts pytest-xdist's workers,
+    which inherit it: every worker must collect the same ids."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.setdefault("ECOMOPS_CRASH_SEED", str(random.SystemRandom().randrange(10**6)))
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log) -> ModuleScheduling:

@@ -36,7 +36,7 @@ from orchestration.lib.warehouse import WAREHOUSE_POOL, WarehouseResource
 PROJECT = Path(__file__).resolve().parents[1]
 ECOMOPS = Path(sys.executable).with_name("ecomops")
 TRIALS = int(os.environ.get("ECOMOPS_CRASH_TRIALS") or 1)
-SEED = int(os.environ.get("ECOMOPS_CRASH_SEED") or random.SystemRandom().randrange(10**6))
+SEED = int(os.environ["ECOMOPS_CRASH_SEED"])  # drawn by conftest.py unless set
 FIRST_DAY = dt.date(2026, 10, 1)
 DAYS = 4
 BROKEN_FILE = "taobao/tb01/orders/no_required_columns.csv"
