@@ -3,8 +3,8 @@
 CSV is written by hand rather than with the csv module because real exports
 are not RFC 4180: ``="123"`` appears unquoted.  A field is quoted only when
 it contains a comma, a line break or starts with a quote.  XLSX is written
-with XlsxWriter in constant_memory mode with a fixed creation date (which
-XlsxWriter also uses for the zip timestamps), so the bytes are reproducible.
+as SpreadsheetML by ``xlsx.write_sheet`` with a fixed creation date (also
+the zip timestamps), so the bytes are reproducible.
 Every file's mtime is set to the end of its export day.
 
 Rendering, encoding and XLSX packaging, about 60% of the generation time,
@@ -24,10 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
-import xlsxwriter
-
 from .catalog import DAY_SECONDS, date_of
 from .layouts import FIELD_KINDS, Layout
+from .xlsx import write_sheet
 
 Row = Mapping[str, object]
 
@@ -131,26 +130,8 @@ def _write_csv(path: Path, headers: list[str], encoding: str, title: list[str],
 
 def _write_xlsx(path: Path, headers: list[str], title: list[str], cells: list[list[object]],
                 created: datetime) -> None:
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": created, "author": "ecomops demo"})
-    sheet = workbook.add_worksheet("Sheet1")
-    r = 0
-    for line in title:
-        sheet.write_string(r, 0, line)
-        r += 1
-    if title:
-        r += 1  # blank line under the title
-    for c, header in enumerate(headers):
-        sheet.write_string(r, c, header)
-    for row in cells:
-        r += 1
-        for c, cell in enumerate(row):
-            if isinstance(cell, str):
-                if cell:
-                    sheet.write_string(r, c, cell)
-            else:
-                sheet.write_number(r, c, cell)
-    workbook.close()
+    grid: list[list[object]] = [[line] for line in title] + ([[]] if title else [])  # a blank line under the title
+    write_sheet(path, [*grid, headers, *cells], created, author="ecomops demo")
 
 
 def _write_file(path: Path, layout: Layout, title: list[str], rows: list[Row], mtime: int) -> None:
