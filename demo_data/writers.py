@@ -7,7 +7,7 @@ as SpreadsheetML by ``xlsx.write_sheet`` with a fixed creation date (also
 the zip timestamps), so the bytes are reproducible.
 Every file's mtime is set to the end of its export day.
 
-Rendering, encoding and XLSX packaging, about 60% of the generation time,
+Rendering, encoding and XLSX packaging, about half of the generation time,
 can run in worker processes: the simulation hands each file's rows over as
 plain values.  Each file is written by the same function from the same rows,
 so the bytes do not depend on the number of workers.

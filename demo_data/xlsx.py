@@ -59,9 +59,12 @@ _MARKUP = re.compile(r"[&<>\x00-\x08\x0b-\x1f]")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 
 
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def _escaped(match: re.Match) -> str:
     char = match.group()
-    return {"&": "&amp;", "<": "&lt;", ">": "&gt;"}.get(char) or f"_x{ord(char):04X}_"
+    return _ENTITIES.get(char) or f"_x{ord(char):04X}_"  # control characters as Excel spells them
 
 
 def _column_letters(count: int) -> list[str]:

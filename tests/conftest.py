@@ -223,4 +223,3 @@ def postgres_warehouse(postgres_server, dashboard_warehouse, tmp_path_factory) -
     ensure_reader_role(owner, "ecomops_reader", reader_password, "2s")
     return PostgresWarehouse(owner, "ecomops_reader", reader_password,
                              reader_url(owner, "ecomops_reader", reader_password))
-
