@@ -92,6 +92,9 @@ def rows_to_validate(config: SuiteConfig, columns: dict[str, str], load_ids: lis
     elif config.date_column:
         where = (f"t.{config.date_column} > (select max({config.date_column}) from {config.name})"
                  f" - interval '{int(config.window_days)} day'")
-    return RowsToValidate(sql=f"select {select} from {config.name} t where {where} order by {', '.join(key)}",
+    joins = "".join(f' left join ({sql}) as "{name}" on "{name}"."{column}" = t."{column}"'
+                    for name, column, sql in config.lookups)
+    order = ", ".join(f't."{c}"' for c in key)
+    return RowsToValidate(sql=f"select {select} from {config.name} t{joins} where {where} order by {order}",
                           by_file="_source_file" in key,
                           key=key, index_columns=list(dict.fromkeys([*key, *config.identity, *config.lineage])))

@@ -47,6 +47,7 @@ class SuiteConfig:
     platform: str | None
     identity: tuple[str, ...]
     derived: tuple[tuple[str, str], ...]
+    lookups: tuple[tuple[str, str, str], ...]  # (name, key column, SQL with one row per key), joined for `derived`
     expectations: tuple[tuple[str, tuple[tuple[str, object], ...], str], ...]  # (type, kwargs, severity)
     volume: VolumeRule | None = None
     date_column: str | None = None  # marts: the column the validated window is cut on
@@ -67,7 +68,8 @@ class SuiteConfig:
     @property
     def reads(self) -> list[str]:
         """The other raw tables its derived columns look rows up in (`raw.erp_products`, `raw.jd_orders`)."""
-        tables = re.findall(rf"\b{RAW_SCHEMA}\.(\w+)", " ".join(sql for _, sql in self.derived))
+        sql = " ".join([*(sql for _, sql in self.derived), *(sql for _, _, sql in self.lookups)])
+        tables = re.findall(rf"\b{RAW_SCHEMA}\.(\w+)", sql)
         return [t for t in dict.fromkeys(tables) if t != self.table]
 
     @property
@@ -157,6 +159,7 @@ def _suite(schema: str, table: str, platform: str | None, raw: dict, mappings: P
         platform=platform,
         identity=tuple(raw.get("identity", ())),
         derived=tuple((name, fill(sql)) for name, sql in raw.get("derived", {}).items()),
+        lookups=tuple((name, lookup["key"], fill(lookup["sql"])) for name, lookup in raw.get("lookups", {}).items()),
         expectations=_expand(raw["expectations"], platform, load_mappings(mappings).platforms),
         volume=VolumeRule(
             date_column=volume["date_column"], measure=volume["measure"], scope=volume.get("scope"),
