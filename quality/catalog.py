@@ -44,6 +44,9 @@ def read_catalog(con: WarehouseConnection | duckdb.DuckDBPyConnection, configs: 
     ):
         columns[f"{schema}.{table}"][column] = kind
     loaded = [c for c in configs if c.schema == RAW_SCHEMA and "_dlt_load_id" in columns.get(c.name, {})]
+    if not con.read_only:
+        for config in loaded:
+            con.index_append_order(config.name, "_dlt_load_id")
     pending: dict[str, list[str]] = defaultdict(list)
     pending_rows: Counter = Counter()
     if loaded:

@@ -1,6 +1,7 @@
 """A raw gate's lookups (quality/suites.yaml `lookups`): refunds checked against the orders of the export and of
 the platform's API, the same failing rows on DuckDB and on Postgres, and on Postgres a plan without a per-row
-subquery (a correlated one scanned every order once per refund: a gate that never finished at 10 shops x 365 days)."""
+subquery (a correlated one scanned every order once per refund: a gate that never finished at 10 shops x 365 days),
+and the raw tables indexed by load for the gates that look up one day's load."""
 
 from __future__ import annotations
 
@@ -75,3 +76,16 @@ def test_postgres_plans_the_lookup_as_a_join(postgres_database):
     finally:
         warehouse.close()
     assert re.search(r"(Left|Right) Join", plan) and "SubPlan" not in plan, plan
+
+
+def test_the_raw_gates_index_postgres_tables_by_load(postgres_database):
+    warehouse = PostgresConnection(postgres_database)
+    try:
+        _create_tables(warehouse)
+        config = suite_configs()["raw.jd_refunds"]
+        read_catalog(warehouse, [config])
+        indexes = warehouse.rows("select indexname, indexdef from pg_indexes where schemaname = 'raw'")
+    finally:
+        warehouse.close()
+    assert indexes == [("jd_refunds___dlt_load_id__brin",
+                        'CREATE INDEX jd_refunds___dlt_load_id__brin ON raw.jd_refunds USING brin (_dlt_load_id)')]
