@@ -34,7 +34,8 @@ def sql_list(values: list[str]) -> str:
 
 
 def read_catalog(con: WarehouseConnection | duckdb.DuckDBPyConnection, configs: list[SuiteConfig]) -> Catalog:
-    """The columns of the configs' schemas and of the quarantine; for raw tables, their loads not yet gated."""
+    """The columns of the configs' schemas and of the quarantine; for raw tables, their loads not yet gated
+    (found through an index by load, made here on a read-write connection where the warehouse needs one)."""
     con = as_warehouse_connection(con)
     columns: dict[str, dict[str, str]] = defaultdict(dict)
     for schema, table, column, kind in con.rows(
