@@ -43,12 +43,20 @@ def _create_tables(con: WarehouseConnection) -> None:
                     "'refunds.csv', ?, now(), 'L1')", [refund_id, order_id, amount, row])
 
 
+@pytest.fixture
+def postgres_tables(postgres_database) -> WarehouseConnection:
+    con = PostgresConnection(postgres_database)
+    _create_tables(con)
+    yield con
+    con.close()
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse(request, tmp_path) -> WarehouseConnection:
-    if request.param == "duckdb":
-        con: WarehouseConnection = DuckDbConnection(duckdb.connect(str(tmp_path / "lookups.duckdb")))
-    else:
-        con = PostgresConnection(request.getfixturevalue("postgres_database"))
+    if request.param == "postgres":
+        yield request.getfixturevalue("postgres_tables")
+        return
+    con = DuckDbConnection(duckdb.connect(str(tmp_path / "lookups.duckdb")))
     _create_tables(con)
     yield con
     con.close()
@@ -66,26 +74,16 @@ def test_refunds_are_checked_against_export_and_api_orders(warehouse):
     ]
 
 
-def test_postgres_plans_the_lookup_as_a_join(postgres_database):
-    warehouse = PostgresConnection(postgres_database)
-    try:
-        _create_tables(warehouse)
-        config = suite_configs()["raw.jd_refunds"]
-        columns = read_catalog(warehouse, [config]).columns[config.name]
-        plan = "\n".join(line for (line,) in warehouse.rows("explain " + rows_to_validate(config, columns, ["L1"]).sql))
-    finally:
-        warehouse.close()
+def test_postgres_plans_the_lookup_as_a_join(postgres_tables):
+    config = suite_configs()["raw.jd_refunds"]
+    columns = read_catalog(postgres_tables, [config]).columns[config.name]
+    sql = rows_to_validate(config, columns, ["L1"]).sql
+    plan = "\n".join(line for (line,) in postgres_tables.rows("explain " + sql))
     assert re.search(r"(Left|Right) Join", plan) and "SubPlan" not in plan, plan
 
 
-def test_the_raw_gates_index_postgres_tables_by_load(postgres_database):
-    warehouse = PostgresConnection(postgres_database)
-    try:
-        _create_tables(warehouse)
-        config = suite_configs()["raw.jd_refunds"]
-        read_catalog(warehouse, [config])
-        indexes = warehouse.rows("select indexname, indexdef from pg_indexes where schemaname = 'raw'")
-    finally:
-        warehouse.close()
+def test_the_raw_gates_index_postgres_tables_by_load(postgres_tables):
+    read_catalog(postgres_tables, [suite_configs()["raw.jd_refunds"]])
+    indexes = postgres_tables.rows("select indexname, indexdef from pg_indexes where schemaname = 'raw'")
     assert indexes == [("jd_refunds___dlt_load_id__brin",
                         'CREATE INDEX jd_refunds___dlt_load_id__brin ON raw.jd_refunds USING brin (_dlt_load_id)')]
