@@ -10,5 +10,6 @@ select
     sku_code,
     quantity,
     unit_cost,
-    quantity * unit_cost as received_value
+    quantity * unit_cost as received_value,
+    _last_load_id
 from latest

@@ -9,5 +9,6 @@ select
     sku_code,
     on_hand_qty,
     available_qty,
-    in_transit_qty
+    in_transit_qty,
+    _last_load_id
 from latest
