@@ -26,9 +26,10 @@ from urllib.parse import urlsplit, urlunsplit
 SUPERUSER = "ecomops_admin"
 # A warehouse's settings rather than an OLTP server's defaults (docs/postgres.md): the models' sorts, hashes and
 # windows spill to disk above work_mem (default 4MB), and bulk loads checkpoint every max_wal_size (1GB).
+# No JIT: it compiled each one-day model for seconds (its estimates are high, its work small).
 # All reloadable: an existing server takes them with ALTER SYSTEM and pg_reload_conf().
 WAREHOUSE_SETTINGS = {"work_mem": "128MB", "maintenance_work_mem": "1GB", "max_wal_size": "4GB",
-                      "checkpoint_timeout": "15min"}
+                      "checkpoint_timeout": "15min", "jit": "off"}
 URL_FILE = "url"
 
 

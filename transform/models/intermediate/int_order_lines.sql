@@ -25,7 +25,10 @@ sku_cost_loads as (
     group by sku_code
 ),
 
-lines as {{ not_materialized() }} (
+{#- A full build reads the lines where it uses them (materialized, 11M wide lines spilled at 50 x 365). An
+    incremental run computes the day's lines once: inlined, Postgres joined every line to its order and sorted
+    them all before keeping the day's (5.6 s for 14k lines at 10 x 365; 1.3 s materialized). #}
+lines as {% if not is_incremental() %}{{ not_materialized() }}{% endif %} (
     select * from all_lines
     {%- if is_incremental() %}
     where order_key in (
