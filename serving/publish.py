@@ -45,6 +45,9 @@ def publish_serving_copy(paths: WarehousePaths,
                          unique_keys: Mapping[tuple[str, str], Sequence[str]]) -> ServingPublication:
     """Bring a copy of the serving file up to date with the published tables, then rename it over the serving copy.
 
+    The copy brought up to date is the file the publish before this one replaced (kept as `.<name>.standby`),
+    so a daily run does not copy the whole file first; it is one publish behind, and the new rows of both
+    runs are added. When there is none, or a reader still has it open, the serving copy is copied instead.
     A publish that fails leaves the old file in place; the next one starts from it again.
 
     `unique_keys` maps (schema, table) to the unique key of each delete+insert
@@ -53,11 +56,14 @@ def publish_serving_copy(paths: WarehousePaths,
     changed; every other table is copied whole.
     """
     target = paths.serving
-    staging = target.with_name(f".{target.name}.publishing")
-    for leftover in (staging, staging.with_name(staging.name + ".wal")):  # a stale WAL would replay onto the copy
+    staging, standby = (target.with_name(f".{target.name}.{state}") for state in ("publishing", "standby"))
+    for leftover in (staging, _wal(staging)):  # a stale WAL would replay onto the copy
         leftover.unlink(missing_ok=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
+    from_standby = standby.exists() and target.exists() and not standby.samefile(target)
+    if from_standby:
+        standby.rename(staging)
+    elif target.exists():
         shutil.copyfile(target, staging)
     updated, replaced = [], []
     personal = load_mappings(paths.mappings).personal_columns
@@ -66,7 +72,7 @@ def publish_serving_copy(paths: WarehousePaths,
         (warehouse,) = con.execute("select current_database()").fetchone()
         published = [(schema, table) for schema, table in tables(con, warehouse)
                      if schema in PUBLISHED_SCHEMAS or (schema, table) in PUBLISHED_TABLES]
-        con.execute(f"attach '{staging}' as {SERVING_DB}")
+        _attach_for_writing(con, staging, target, from_standby)
         updatable = {table: unique_keys[table] for table in published if table in unique_keys
                      and _takes_new_rows(unique_keys[table], columns(con, warehouse, *table),
                                          columns(con, SERVING_DB, *table), personal)}
@@ -86,8 +92,29 @@ def publish_serving_copy(paths: WarehousePaths,
                         personal, paths)
             replaced.append(f"{schema}.{table}")
         con.execute(f"detach {SERVING_DB}")
+    if target.exists():  # the file readers have now becomes the next publish's standby
+        standby.unlink(missing_ok=True)
+        standby.hardlink_to(target)
     staging.replace(target)  # atomic on one filesystem
     return ServingPublication(target, tuple(updated), tuple(replaced), tuple(f"{s}.{t}" for s, t in dropped))
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _attach_for_writing(con: duckdb.DuckDBPyConnection, staging: Path, target: Path, from_standby: bool) -> None:
+    """Attach the copy to update as SERVING_DB. When that is the standby and will not open for writing (a reader
+    that opened it while it was the serving copy holds it), leave it to the reader (unlinked, it lives while
+    open) and start from a copy of the serving file."""
+    try:
+        con.execute(f"attach '{staging}' as {SERVING_DB}")
+    except duckdb.Error:
+        if not from_standby:
+            raise
+        staging.unlink()
+        shutil.copyfile(target, staging)
+        con.execute(f"attach '{staging}' as {SERVING_DB}")
 
 
 def _copy_whole(con: duckdb.DuckDBPyConnection, source: str, copy: str, column_names: list[str],

@@ -119,3 +119,34 @@ def test_a_crashed_publish_leaves_the_old_copy_and_the_next_one_repairs(warehous
     assert "marts.kpi_daily" in warehouse.publish_serving_copy(KEYS).updated
     assert set(_differences(warehouse).values()) == {0}
     assert not staging.exists() and not staging.with_name(staging.name + ".wal").exists()
+
+
+def _new_day(warehouse: WarehouseResource, day: str, built_at: str) -> None:
+    _write(warehouse, f"insert into marts.kpi_daily values ('{day}', 0, 1, '{built_at}'), ('{day}', 1, 2, '{built_at}')")
+
+
+def test_a_publish_updates_the_file_the_one_before_replaced(warehouse):
+    """The standby (the serving file the last publish replaced) is one publish behind: the next publish adds
+    the rows of both runs to it and renames it in, instead of copying the whole serving file first."""
+    warehouse.publish_serving_copy(KEYS)
+    _new_day(warehouse, "2026-11-06", "2026-11-11 06:00:00+08")
+    warehouse.publish_serving_copy(KEYS)
+    standby = Path(warehouse.serving).with_name(f".{Path(warehouse.serving).name}.standby")
+    standby_inode = standby.stat().st_ino
+    assert standby_inode != Path(warehouse.serving).stat().st_ino
+    _new_day(warehouse, "2026-11-07", "2026-11-12 06:00:00+08")
+    third = warehouse.publish_serving_copy(KEYS)
+    assert Path(warehouse.serving).stat().st_ino == standby_inode
+    assert "marts.kpi_daily" in third.updated
+    assert set(_differences(warehouse).values()) == {0}
+
+
+def test_a_reader_still_on_the_standby_keeps_it_and_the_publish_copies(warehouse):
+    warehouse.publish_serving_copy(KEYS)
+    with duckdb.connect(warehouse.serving, read_only=True) as reader:  # opened before the next publish
+        _new_day(warehouse, "2026-11-06", "2026-11-11 06:00:00+08")
+        warehouse.publish_serving_copy(KEYS)  # the reader's file is now the standby
+        _new_day(warehouse, "2026-11-07", "2026-11-12 06:00:00+08")
+        warehouse.publish_serving_copy(KEYS)
+        assert reader.execute("select count(*) from marts.kpi_daily").fetchall() == [(10,)]
+    assert set(_differences(warehouse).values()) == {0}
