@@ -38,6 +38,7 @@ COMPARED = {
     "fct_order_lines": ["line_key"],
     "fct_refunds": ["refund_key"],
     "fct_settlement": ["shop_code", "entry_id"],
+    "fct_inventory_daily": ["inventory_date", "warehouse", "sku_code"],
     "dim_customers": ["customer_key"],
 }
 # Outside what the one-day run rebuilds: its partition, the lookback, and the days its files reach back to

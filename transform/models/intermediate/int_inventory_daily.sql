@@ -17,22 +17,8 @@ receipt_lines as (
     select * from {{ ref('stg_erp__inventory_receipts') }}
 ),
 
-{#- A min over `case`, not over a `where`: ClickHouse's min of no rows is 1970-01-01, of only nulls null. -#}
 rebuild_start as (
-    select min(first_date) as first_date
-    from (
-        {%- if is_incremental() %}
-        select min(case when {{ loaded_after_last_build() }} then snapshot_date end) as first_date from snapshots
-        union all
-        select min(case when {{ loaded_after_last_build() }} then received_date end) from receipt_lines
-        union all
-        select cast({{ dbt.dateadd('day', 1, 'max(inventory_date)') }} as date) from {{ this }}
-        {%- else %}
-        select min(snapshot_date) as first_date from snapshots
-        union all
-        select min(received_date) from receipt_lines
-        {%- endif %}
-    ) as starts
+    {{ first_day_to_rebuild([('snapshots', 'snapshot_date'), ('receipt_lines', 'received_date')], 'inventory_date') }}
 ),
 
 receipts as (
@@ -54,14 +40,8 @@ last_snapshot as (
     ) as last_date
 ),
 
-{#- The newest load among the inputs: every rebuilt row carries it, as the next run's mark. -#}
 input_load as (
-    select max(load_id) as load_id
-    from (
-        select max(_last_load_id) as load_id from snapshots
-        union all
-        select max(_last_load_id) from receipt_lines
-    ) as loads
+    {{ newest_load(['snapshots', 'receipt_lines']) }}
 ),
 
 first_receipts as (

@@ -14,28 +14,12 @@ cost_prices as (
     select * from {{ ref('int_cogs_price_periods') }}
 ),
 
-{#- A min over `case`, not over a `where`: ClickHouse's min of no rows is 1970-01-01, of only nulls null. -#}
 rebuild_start as (
-    select min(first_date) as first_date
-    from (
-        {%- if is_incremental() %}
-        select min(case when {{ loaded_after_last_build() }} then inventory_date end) as first_date from inventory
-        union all
-        select min(case when {{ loaded_after_last_build() }} then valid_from end) from cost_prices
-        {%- else %}
-        select min(inventory_date) as first_date from inventory
-        {%- endif %}
-    ) as starts
+    {{ first_day_to_rebuild([('inventory', 'inventory_date'), ('cost_prices', 'valid_from')]) }}
 ),
 
-{#- The newest load among the inputs: every rebuilt row carries it, as the next run's mark. -#}
 input_load as (
-    select max(load_id) as load_id
-    from (
-        select max(_last_load_id) as load_id from inventory
-        union all
-        select max(_last_load_id) from cost_prices
-    ) as loads
+    {{ newest_load(['inventory', 'cost_prices']) }}
 ),
 
 rebuilt as (
